@@ -1,0 +1,63 @@
+namespace Diffusion.Schedules;
+
+/// <summary>
+/// A discrete noise schedule: beta, alpha = 1 - beta and abar (cumulative product of alpha) for the
+/// schedule indices i = 0 .. T-1, computed once in double precision.
+/// Index convention: part A (DeepFloyd IF) calls index i "t" directly (t = 0 .. 999, strided 990, 960, ..., 0);
+/// part B numbers its steps t = 1 .. T with betas[t - 1], so its t is index t - 1.
+/// Index -1 stands for the clean image: <see cref="AlphaBar"/>(-1) = 1 (part B's abar_0 = 1).
+/// </summary>
+public sealed class NoiseSchedule
+{
+    readonly double[] _betas;
+    readonly double[] _alphaBars;
+
+    public string Name { get; }
+    public int Steps => _betas.Length;
+
+    public NoiseSchedule(string name, double[] betas)
+    {
+        if (betas is null || betas.Length == 0)
+            throw new ArgumentException("betas must hold at least one value.", nameof(betas));
+        for (int i = 0; i < betas.Length; i++)
+            if (!(betas[i] > 0 && betas[i] < 1))
+                throw new ArgumentException($"betas[{i}] must lie strictly between 0 and 1, got {betas[i]}.", nameof(betas));
+        Name = name;
+        _betas = (double[])betas.Clone();
+        _alphaBars = new double[betas.Length];
+        double product = 1;
+        for (int i = 0; i < betas.Length; i++) _alphaBars[i] = product *= 1 - betas[i];
+    }
+
+    /// <summary>Part B (spec 2.2): T = 300, betas = linspace(1e-4, 0.02, T).</summary>
+    public static NoiseSchedule Linear(int steps = 300, double betaStart = 1e-4, double betaEnd = 0.02)
+    {
+        if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), steps, "steps must be at least 2.");
+        var betas = new double[steps];
+        for (int i = 0; i < steps; i++) betas[i] = betaStart + (betaEnd - betaStart) * i / (steps - 1);
+        return new NoiseSchedule($"linear({steps}, {betaStart}, {betaEnd})", betas);
+    }
+
+    /// <summary>
+    /// DeepFloyd IF's "squaredcos_cap_v2" (Nichol and Dhariwal 2021): f(s) = cos^2(((s + 0.008) / 1.008) pi / 2),
+    /// beta_i = min(1 - f((i + 1) / T) / f(i / T), 0.999).
+    /// </summary>
+    public static NoiseSchedule Cosine(int steps = 1000)
+    {
+        if (steps < 2) throw new ArgumentOutOfRangeException(nameof(steps), steps, "steps must be at least 2.");
+        static double F(double s) { double c = Math.Cos((s + 0.008) / 1.008 * Math.PI / 2); return c * c; }
+        var betas = new double[steps];
+        for (int i = 0; i < steps; i++) betas[i] = Math.Min(1 - F((i + 1.0) / steps) / F((double)i / steps), 0.999);
+        return new NoiseSchedule($"cosine({steps})", betas);
+    }
+
+    public double Beta(int i) => _betas[Check(i)];
+    public double Alpha(int i) => 1 - _betas[Check(i)];
+
+    /// <summary>abar_i; index -1 (the clean image) gives 1.</summary>
+    public double AlphaBar(int i) => i == -1 ? 1.0 : _alphaBars[Check(i)];
+
+    int Check(int i) => i >= 0 && i < _betas.Length
+        ? i
+        : throw new ArgumentOutOfRangeException("t", i, $"t must be a schedule index from 0 to {_betas.Length - 1}, got {i}.");
+}
