@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Diffusion.Training;
+
+/// <summary>Where a run stands, reported after every step.</summary>
+public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int StepsPerEpoch, float Loss, double ImagesPerSecond)
+{
+    public override string ToString() =>
+        FormattableString.Invariant($"epoch {Epoch}/{Epochs}  step {Step}/{StepsPerEpoch}  loss {Loss:F5}  {ImagesPerSecond:F0} images/s");
+}
+
+/// <summary>A training loss became NaN or infinite; the last finished epoch is still on disk.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);
+
+/// <summary>
+/// The one training loop of the kit: Adam, shuffled batches, an objective's loss, the loss of every step,
+/// a checkpoint after every epoch (atomic), and resumption from it. Data order and noise for epoch e come
+/// from generators seeded by (seed, e), so a run killed at any moment and resumed gives the same numbers
+/// as one that never stopped.
+/// Files in the run folder: resume.ckpt (weights + optimiser, float32), history.json, epoch-NN.weights
+/// (half-precision snapshots), manifest.json (written by the caller through <see cref="EpochFinished"/>).
+/// </summary>
+public sealed class Trainer<TModel> where TModel : nn.Module
+{
+    public const string ResumeFile = "resume.ckpt";
+    public const string HistoryFile = "history.json";
+
+    readonly string _folder;
+    readonly string _architecture;
+    readonly TrainingSettings _settings;
+
+    /// <summary>Called after each epoch's checkpoint is on disk (manifest writers, notebook figures).</summary>
+    public event Action<int, LossHistory>? EpochFinished;
+
+    public Trainer(string folder, string architecture, TrainingSettings settings)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        settings.Validate();
+        _folder = Path.GetFullPath(folder);
+        _architecture = architecture;
+        _settings = settings;
+    }
+
+    public static string SnapshotName(int epoch) => $"epoch-{epoch:D2}.weights";
+    public string SnapshotPath(int epoch) => Path.Combine(_folder, SnapshotName(epoch));
+
+    /// <summary>
+    /// Trains <paramref name="model"/> (freshly made by the caller after <c>torch.manual_seed(seed)</c>) on
+    /// images N x 1 x H x W and labels N, resuming from the folder's checkpoint when there is one.
+    /// </summary>
+    public LossHistory Train(TModel model, ITrainingObjective<TModel> objective, Tensor images, Tensor labels,
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        if (images.ndim != 4) throw new ArgumentException($"images must be N x C x H x W, got {string.Join("x", images.shape)}.", nameof(images));
+        if (labels.ndim != 1 || labels.shape[0] != images.shape[0])
+            throw new ArgumentException($"labels must hold one value per image ({images.shape[0]}), got {string.Join("x", labels.shape)}.", nameof(labels));
+        Directory.CreateDirectory(_folder);
+
+        var optimizer = optim.Adam(model.parameters(), lr: _settings.LearningRate);
+        var history = Resume(model, optimizer);
+        long n = images.shape[0];
+        int stepsPerEpoch = (int)Math.Min((n + _settings.BatchSize - 1) / _settings.BatchSize, _settings.MaxStepsPerEpoch ?? int.MaxValue);
+
+        for (int epoch = history.EpochsDone; epoch < _settings.Epochs; epoch++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            foreach (var group in optimizer.ParamGroups) group.LearningRate = _settings.LearningRateAt(epoch);
+            model.train();
+            var clock = Stopwatch.StartNew();
+            using var generator = new Generator((ulong)(_settings.Seed * 1_000_003 + epoch));
+            using var order = randperm(n, generator: generator);
+            for (int step = 0; step < stepsPerEpoch; step++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                float loss;
+                using (NewDisposeScope())
+                {
+                    long start = (long)step * _settings.BatchSize;
+                    var batch = order.narrow(0, start, Math.Min(_settings.BatchSize, n - start));
+                    var x = images.index_select(0, batch);
+                    var y = labels.index_select(0, batch);
+                    optimizer.zero_grad();
+                    var lossTensor = objective.Loss(model, x, y, generator);
+                    lossTensor.backward();
+                    optimizer.step();
+                    loss = lossTensor.item<float>();
+                }
+                if (!float.IsFinite(loss))
+                    throw new TrainingDivergedException(
+                        $"{objective.Name}: the loss became {loss} at epoch {epoch + 1}, step {step + 1}. " +
+                        $"Epoch {history.EpochsDone} is safe in {_folder}; try a smaller learning rate (now {_settings.LearningRateAt(epoch)}).");
+                history.StepLosses.Add(loss);
+                progress?.Report(new TrainingProgress(epoch + 1, _settings.Epochs, step + 1, stepsPerEpoch, loss,
+                    (step + 1) * (double)_settings.BatchSize / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
+            }
+            history.EpochEnds.Add(history.StepLosses.Count);
+            history.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
+            SaveEpoch(model, optimizer, history, epoch + 1);
+        }
+        return history;
+    }
+
+    void SaveEpoch(TModel model, OptimizerHelper optimizer, LossHistory history, int epoch)
+    {
+        // Snapshot and history first, checkpoint last: the checkpoint's epoch count is what resume trusts.
+        if (_settings.Snapshots.Contains(epoch))
+            WeightsFile.Save(SnapshotPath(epoch), model, _architecture, half: true,
+                new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["settings"] = _settings.Fingerprint() });
+        history.Save(Path.Combine(_folder, HistoryFile));
+        WeightsFile.Save(Path.Combine(_folder, ResumeFile), model, _architecture, half: false,
+            new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["settings"] = _settings.Fingerprint() },
+            w => optimizer.save_state_dict(w));
+        EpochFinished?.Invoke(epoch, history);
+    }
+
+    LossHistory Resume(TModel model, OptimizerHelper optimizer)
+    {
+        var checkpoint = Path.Combine(_folder, ResumeFile);
+        if (!File.Exists(checkpoint)) return new LossHistory();
+        var header = WeightsFile.ReadHeader(checkpoint);
+        if (header.GetValueOrDefault("settings") != _settings.Fingerprint() || header.GetValueOrDefault("architecture") != _architecture)
+            throw new InvalidOperationException(
+                $"{_folder} already holds a run of {header.GetValueOrDefault("architecture")} with settings " +
+                $"[{header.GetValueOrDefault("settings")}]; this run is {_architecture} with [{_settings.Fingerprint()}]. " +
+                "Nothing was changed: choose another output folder, or delete that one to start over.");
+        WeightsFile.Load(checkpoint, model, _architecture, r => optimizer.load_state_dict(r));
+        int epochs = int.Parse(header["epoch"]);
+        var history = LossHistory.Load(Path.Combine(_folder, HistoryFile));
+        // The history may be one epoch ahead of the checkpoint if the process died between the two writes.
+        while (history.EpochEnds.Count > epochs)
+        {
+            history.EpochEnds.RemoveAt(history.EpochEnds.Count - 1);
+            history.EpochSeconds.RemoveAt(history.EpochSeconds.Count - 1);
+        }
+        history.TruncateToFinishedEpochs();
+        if (history.EpochsDone != epochs)
+            throw new InvalidDataException($"{_folder}: the checkpoint is at epoch {epochs} but history.json records only {history.EpochsDone}.");
+        return history;
+    }
+}

@@ -1,0 +1,92 @@
+using Diffusion.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Diffusion.Tests;
+
+public class ModelTests
+{
+    [Theory]
+    [InlineData(DigitUNetKind.Unconditional, 128, 7.9e6)]
+    [InlineData(DigitUNetKind.Unconditional, 64, 2.0e6)]
+    [InlineData(DigitUNetKind.TimeConditioned, 64, 2.0e6)]
+    [InlineData(DigitUNetKind.ClassConditioned, 64, 2.0e6)]
+    public void ParameterCountsMatchTheCourse(DigitUNetKind kind, int hidden, double expected)
+    {
+        using var model = new DigitUNet(kind, hidden);
+        // The course quotes "about" 7.9 M and 2.0 M; the conditioning FCBlocks add a few percent at most.
+        Assert.InRange(model.ParameterCount(), expected * 0.97, expected * 1.04);
+    }
+
+    [Fact]
+    public void UnconditionalCountIsTheSumOfTheSpecLayers()
+    {
+        // Independent count from the spec's table (weights + biases; BN has 2 params per channel).
+        static long Conv(long i, long o, long k) => i * o * k * k + o;
+        static long Bn(long c) => 2 * c;
+        long d = 128;
+        long convOp(long i, long o) => Conv(i, o, 3) + Bn(o);
+        long convBlock(long i, long o) => convOp(i, o) + convOp(o, o);
+        long expected =
+            convBlock(1, d)                                   // e0
+            + convOp(d, d) + convBlock(d, d)                  // e1 = DownConv + ConvBlock
+            + convOp(d, 2 * d) + convBlock(2 * d, 2 * d)      // e2
+            + Conv(2 * d, 2 * d, 7) + Bn(2 * d)               // unflatten
+            + Conv(4 * d, d, 4) + Bn(d) + convBlock(d, d)     // up1
+            + Conv(2 * d, d, 4) + Bn(d) + convBlock(d, d)     // up2
+            + convBlock(2 * d, d)                             // head
+            + Conv(d, 1, 3);                                  // output
+        using var model = new DigitUNet(DigitUNetKind.Unconditional, (int)d);
+        Assert.Equal(expected, model.ParameterCount());
+    }
+
+    [Fact]
+    public void EveryKindMapsDigitsToDigitShapedOutput()
+    {
+        using var scope = NewDisposeScope();
+        var x = rand(3, 1, 28, 28);
+        var t = tensor(new float[] { 0.1f, 0.5f, 1f });
+        var c = nn.functional.one_hot(tensor(new long[] { 0, 4, 9 }), 10).to(ScalarType.Float32);
+        using var u = new DigitUNet(DigitUNetKind.Unconditional, 8);
+        using var tc = new DigitUNet(DigitUNetKind.TimeConditioned, 8);
+        using var cc = new DigitUNet(DigitUNetKind.ClassConditioned, 8);
+        Assert.Equal(new long[] { 3, 1, 28, 28 }, u.forward(x).shape);
+        Assert.Equal(new long[] { 3, 1, 28, 28 }, tc.forward(x, t).shape);
+        Assert.Equal(new long[] { 3, 1, 28, 28 }, cc.forward(x, t, c).shape);
+    }
+
+    [Fact]
+    public void TimeChangesTheOutputOfTheTimeConditionedNet()
+    {
+        using var scope = NewDisposeScope();
+        using var net = new DigitUNet(DigitUNetKind.TimeConditioned, 8);
+        net.eval();
+        var x = rand(2, 1, 28, 28);
+        var a = net.forward(x, full(2, 0.1f));
+        var b = net.forward(x, full(2, 0.9f));
+        Assert.True((a - b).abs().max().item<float>() > 1e-4);
+    }
+
+    [Theory]
+    [InlineData(1, 32, 32)]
+    [InlineData(3, 28, 28)]
+    public void WrongImageShapesAreRejectedByName(int channels, int h, int w)
+    {
+        using var net = new DigitUNet(DigitUNetKind.Unconditional, 4);
+        using var x = rand(1, channels, h, w);
+        var e = Assert.Throws<ArgumentException>(() => net.forward(x));
+        Assert.Equal("x", e.ParamName);
+        Assert.Contains($"got 1x{channels}x{h}x{w}", e.Message);
+    }
+
+    [Fact]
+    public void ClassModelNeedsTenWideOneHot()
+    {
+        using var net = new DigitUNet(DigitUNetKind.ClassConditioned, 4);
+        using var x = rand(2, 1, 28, 28);
+        using var t = rand(2);
+        using var c = zeros(2, 9);
+        var e = Assert.Throws<ArgumentException>(() => net.forward(x, t, c));
+        Assert.Contains("2 x 10", e.Message);
+    }
+}
