@@ -57,7 +57,32 @@ public sealed class NoiseSchedule
     /// <summary>abar_i; index -1 (the clean image) gives 1.</summary>
     public double AlphaBar(int i) => i == -1 ? 1.0 : _alphaBars[Check(i)];
 
+    /// <summary>
+    /// The coefficients of one (possibly strided) step from index <paramref name="t"/> to a smaller index
+    /// <paramref name="tNext"/> (-1 = the clean image), spec A.3: alpha = abar_t / abar_t', beta = 1 - alpha,
+    /// x_t' = sqrt(abar_t') beta / (1 - abar_t) x0_hat + sqrt(alpha) (1 - abar_t') / (1 - abar_t) x_t + sigma z,
+    /// beta_tilde = max((1 - abar_t') / (1 - abar_t) beta, 1e-20). With tNext = t - 1 this is part B's update (B.2).
+    /// </summary>
+    public StepCoefficients Step(int t, int tNext)
+    {
+        Check(t);
+        if (tNext >= t || tNext < -1)
+            throw new ArgumentOutOfRangeException(nameof(tNext), tNext, $"the next index must lie between -1 (clean image) and t - 1 = {t - 1}, got {tNext}.");
+        double abarT = AlphaBar(t), abarNext = AlphaBar(tNext);
+        double alpha = abarT / abarNext;                                     // A.3
+        double beta = 1 - alpha;
+        double betaTilde = Math.Max((1 - abarNext) / (1 - abarT) * beta, 1e-20);
+        return new StepCoefficients(t, tNext, abarT, abarNext, alpha, beta, betaTilde,
+            X0Coefficient: Math.Sqrt(abarNext) * beta / (1 - abarT),
+            XtCoefficient: Math.Sqrt(alpha) * (1 - abarNext) / (1 - abarT));
+    }
+
     int Check(int i) => i >= 0 && i < _betas.Length
         ? i
         : throw new ArgumentOutOfRangeException("t", i, $"t must be a schedule index from 0 to {_betas.Length - 1}, got {i}.");
 }
+
+/// <summary>One step's numbers from <see cref="NoiseSchedule.Step"/> (spec A.3; B.2 when the step is 1).</summary>
+public readonly record struct StepCoefficients(
+    int T, int TNext, double AlphaBar, double AlphaBarNext, double Alpha, double Beta, double BetaTilde,
+    double X0Coefficient, double XtCoefficient);
