@@ -56,7 +56,15 @@ public sealed class DataVerb : IVerb
 
     static void Images(bool force)
     {
-        // Filled in with the test photos step.
+        var missing = TestImages.Missing();
+        if (missing.Count == 0 && !force)
+        {
+            Console.WriteLine($"images: {TestImages.Folder} has all {TestImages.All.Count()} pictures.");
+            return;
+        }
+        Console.WriteLine(force ? "images: --force, re-creating." : $"images: missing {string.Join(", ", missing)}; creating.");
+        var written = TestImages.Create(force, Console.WriteLine);
+        Console.WriteLine($"images: wrote {string.Join(", ", written)} in {TestImages.Folder}.");
     }
 
     static void FashionReport()
