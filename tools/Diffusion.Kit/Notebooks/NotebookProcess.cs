@@ -1,0 +1,128 @@
+using System.Diagnostics;
+using Diffusion.Kit.Verbs;
+using Diffusion.Runtime;
+
+namespace Diffusion.Kit.Notebooks;
+
+/// <summary>
+/// Runs one notebook in a child process of this kit (the `run-one` verb) and reads back its result.
+/// The child stops a cell that runs past the time limit itself; as a second line of defence the parent
+/// kills the child's whole process tree when it has said nothing for longer than the limit plus a grace period.
+/// </summary>
+public static class NotebookProcess
+{
+    /// <summary>Start-up (kernel, first TorchSharp load) and exit time allowed beyond the cell limit.</summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(120);
+
+    public static async Task<NotebookResult> RunAsync(
+        string notebookPath, string notebooksOutDir, KitMode mode, TimeSpan cellTimeout,
+        Action<string> echo, CancellationToken cancel)
+    {
+        var name = Path.GetFileNameWithoutExtension(notebookPath);
+        Directory.CreateDirectory(notebooksOutDir);
+        var resultPath = NotebookExecutor.ResultPathFor(notebooksOutDir, name);
+        File.Delete(resultPath);
+        File.Delete(Path.Combine(notebooksOutDir, name + ".ipynb"));
+
+        var start = KitStartInfo("run-one", notebookPath, "--out", notebooksOutDir,
+            "--mode", mode.Name(), "--cell-timeout", ((int)Math.Ceiling(cellTimeout.TotalSeconds)).ToString());
+        start.WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(notebookPath))!;
+        start.Environment[KitModes.Variable] = mode.Name();
+
+        var watch = Stopwatch.StartNew();
+        using var process = new Process { StartInfo = start };
+        var lastHeard = Stopwatch.StartNew();
+        var tail = new Tail(40);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lastHeard.Restart();
+            if (e.Data.StartsWith(RunOneVerb.ProgressPrefix, StringComparison.Ordinal))
+                echo($"  [{name}] {e.Data[RunOneVerb.ProgressPrefix.Length..]}");
+            else tail.Add(e.Data);
+        };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lastHeard.Restart(); tail.Add(e.Data); } };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        string? killedBecause = null;
+        while (!process.HasExited)
+        {
+            try { await process.WaitForExitAsync(cancel).WaitAsync(TimeSpan.FromSeconds(1), cancel); }
+            catch (TimeoutException) { }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+            if (!process.HasExited && lastHeard.Elapsed > cellTimeout + Grace)
+            {
+                killedBecause = $"no progress for {lastHeard.Elapsed.TotalSeconds:0} s (cell limit {cellTimeout.TotalSeconds:0} s + {Grace.TotalSeconds:0} s grace): the notebook process was killed.";
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        process.WaitForExit(); // drains the output readers
+        var seconds = watch.Elapsed.TotalSeconds;
+        var result = NotebookResult.TryRead(resultPath);
+        int code = process.ExitCode;
+
+        bool consistent = result is not null && (
+            (code == 0 && result.Status == NotebookStatus.Ok) ||
+            (code == RunOneVerb.ExitFailed && result.Status == NotebookStatus.Failed) ||
+            (code == RunOneVerb.ExitTimedOut && result.Status == NotebookStatus.TimedOut));
+        if (consistent) return result! with { Seconds = seconds };
+
+        var why = killedBecause ?? $"the notebook process exited with code {code} before finishing" +
+                  (result is null ? " and wrote no result" : $" (last finished cell: {result.Cells.LastOrDefault()?.Cell.ToString() ?? "none"})");
+        var output = tail.Text();
+        var error = output.Length > 0 ? $"{why}\n{output}" : why;
+        return new NotebookResult(name, Path.GetFullPath(notebookPath), mode.Name(),
+            killedBecause is null ? NotebookStatus.Crashed : NotebookStatus.TimedOut,
+            seconds, result?.Cells ?? [], null, null, error);
+    }
+
+    /// <summary>
+    /// A command line that runs this kit: `dotnet Diffusion.Kit.dll VERB ...`. Works from `dotnet run`,
+    /// from the built apphost and from the test project (which carries the kit's dll and runtimeconfig).
+    /// </summary>
+    public static ProcessStartInfo KitStartInfo(params string[] arguments)
+    {
+        var kitDll = typeof(NotebookProcess).Assembly.Location;
+        var start = new ProcessStartInfo(DotNetHost())
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(kitDll);
+        foreach (var a in arguments) start.ArgumentList.Add(a);
+        return start;
+    }
+
+    static string DotNetHost()
+    {
+        var self = Environment.ProcessPath;
+        if (self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet") return self;
+        var fromEnv = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromEnv) && File.Exists(fromEnv)) return fromEnv;
+        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
+        if (!string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
+        return "dotnet";
+    }
+
+    /// <summary>The last lines a child printed, for the report when it dies.</summary>
+    sealed class Tail(int capacity)
+    {
+        readonly Queue<string> _lines = new();
+        public void Add(string line)
+        {
+            lock (_lines)
+            {
+                _lines.Enqueue(line);
+                while (_lines.Count > capacity) _lines.Dequeue();
+            }
+        }
+        public string Text() { lock (_lines) return string.Join('\n', _lines).Trim(); }
+    }
+}

@@ -1,0 +1,90 @@
+using Diffusion.Runtime;
+
+namespace Diffusion.Kit.Notebooks;
+
+/// <summary>What `run` was asked to do.</summary>
+public sealed record RunOptions(IReadOnlyList<string> Notebooks, KitMode Mode, TimeSpan CellTimeout, string OutDir, bool WriteReport = true);
+
+/// <summary>What `run` did: one result per notebook, in order, and where the report went.</summary>
+public sealed record RunSummary(IReadOnlyList<NotebookResult> Results, string NotebooksDir, string? ReportPath, string? ReportProblem)
+{
+    public bool AllOk => Results.All(r => r.Status == NotebookStatus.Ok);
+}
+
+/// <summary>
+/// Executes notebooks one after another, each in its own child process, then writes the report.
+/// A failing notebook does not stop the others.
+/// </summary>
+public static class NotebookRun
+{
+    /// <summary>notebooks/*.dib sorted by name, or the named ones: a path, a file name in notebooks/, or a unique prefix ("00").</summary>
+    public static IReadOnlyList<string> Resolve(IReadOnlyList<string> names, string notebooksDir)
+    {
+        if (names.Count == 0)
+        {
+            if (!Directory.Exists(notebooksDir)) throw new DirectoryNotFoundException($"No notebooks folder at {notebooksDir}.");
+            var all = Directory.GetFiles(notebooksDir, "*.dib").Order(StringComparer.Ordinal).ToList();
+            if (all.Count == 0) throw new FileNotFoundException($"No .dib notebooks in {notebooksDir}.");
+            return all;
+        }
+        var found = new List<string>();
+        foreach (var name in names)
+        {
+            if (File.Exists(name)) { found.Add(Path.GetFullPath(name)); continue; }
+            var exact = Path.Combine(notebooksDir, name.EndsWith(".dib", StringComparison.Ordinal) ? name : name + ".dib");
+            if (File.Exists(exact)) { found.Add(exact); continue; }
+            var prefixed = Directory.Exists(notebooksDir)
+                ? Directory.GetFiles(notebooksDir, "*.dib").Where(f => Path.GetFileName(f).StartsWith(name, StringComparison.Ordinal)).ToList()
+                : [];
+            if (prefixed.Count == 1) { found.Add(prefixed[0]); continue; }
+            var known = Directory.Exists(notebooksDir)
+                ? string.Join(", ", Directory.GetFiles(notebooksDir, "*.dib").Select(Path.GetFileNameWithoutExtension).Order(StringComparer.Ordinal))
+                : "none";
+            throw new FileNotFoundException(prefixed.Count > 1
+                ? $"'{name}' matches several notebooks: {string.Join(", ", prefixed.Select(Path.GetFileName))}."
+                : $"No notebook '{name}' in {notebooksDir}. Notebooks: {known}.");
+        }
+        return found;
+    }
+
+    public static async Task<RunSummary> RunAsync(RunOptions options, Action<string> log, CancellationToken cancel)
+    {
+        var notebooksDir = Path.Combine(options.OutDir, "notebooks");
+        var results = new List<NotebookResult>();
+        foreach (var path in options.Notebooks)
+        {
+            var name = Path.GetFileNameWithoutExtension(path);
+            log($"{name}: running ({options.Mode.Name()} mode, cell limit {options.CellTimeout.TotalSeconds:0} s)");
+            var result = await NotebookProcess.RunAsync(path, notebooksDir, options.Mode, options.CellTimeout, log, cancel);
+            results.Add(result);
+            log(result.Status == NotebookStatus.Ok
+                ? $"{name}: ok in {result.Seconds:0.0} s"
+                : $"{name}: {Describe(result)}");
+        }
+
+        string? reportPath = null, reportProblem = null;
+        if (options.WriteReport)
+        {
+            var plotly = PlotlyBundle.Ensure(log);
+            var report = ReportWriter.Write(Path.Combine(options.OutDir, "report"), notebooksDir, results, plotly);
+            reportPath = report;
+            reportProblem = plotly.Problem;
+        }
+        return new RunSummary(results, notebooksDir, reportPath, reportProblem);
+    }
+
+    /// <summary>"FAILED at cell 4 (`x.Foo()`): NullReferenceException: ...", for logs and the report.</summary>
+    public static string Describe(NotebookResult r)
+    {
+        var what = r.Status switch
+        {
+            NotebookStatus.Ok => "ok",
+            NotebookStatus.Failed => "FAILED",
+            NotebookStatus.TimedOut => "TIMED OUT",
+            _ => "CRASHED",
+        };
+        if (r.Status == NotebookStatus.Ok) return what;
+        var where = r.FailedCell is { } c ? $" at {NotebookResult.DescribeCell(c, r.FailedCellFirstLine ?? "")}" : "";
+        return $"{what}{where}: {r.Error}";
+    }
+}

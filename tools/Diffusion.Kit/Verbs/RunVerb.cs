@@ -1,0 +1,50 @@
+using System.Globalization;
+using Diffusion.Kit.Notebooks;
+using Diffusion.Runtime;
+
+namespace Diffusion.Kit.Verbs;
+
+/// <summary>Executes the notebooks headless and writes the executed .ipynb files and the results page.</summary>
+public sealed class RunVerb : IVerb
+{
+    public string Name => "run";
+    public string Summary => "execute the notebooks headless; write out/notebooks/*.ipynb and out/report/index.html";
+    public string Usage => $"""
+        run [NAMES...] [--mode smoke|pretrained|full] [--cell-timeout SECONDS] [--out DIR] [--no-report]
+          NAMES             notebooks to run: file names in notebooks/ (with or without .dib), a unique
+                            prefix such as 00, or paths; default every notebooks/*.dib, sorted by name
+          --mode            how much work the notebooks do (DIFFUSION_MODE); default pretrained
+          --cell-timeout    stop a cell that runs longer (default {DefaultCellTimeout(KitMode.Smoke)} s in smoke mode, {DefaultCellTimeout(KitMode.Full)} s otherwise)
+          --out             output folder (default out/): DIR/notebooks/NAME.ipynb, DIR/report/index.html
+          --no-report       skip the report
+        Each notebook runs in its own process with a fresh C# kernel whose working folder is the notebook's.
+        Exit code 0 when every notebook succeeded, 1 otherwise.
+        """;
+
+    public static int DefaultCellTimeout(KitMode mode) => mode == KitMode.Smoke ? 180 : 600;
+
+    public async Task<int> RunAsync(Args args, CancellationToken cancel)
+    {
+        var mode = KitModes.Parse(args.String("mode", "pretrained"), "--mode");
+        var timeout = args.Int("cell-timeout", DefaultCellTimeout(mode), min: 1);
+        var outDir = Path.GetFullPath(args.String("out") ?? KitPaths.Out);
+        bool report = !args.Flag("no-report");
+        args.RejectUnknown(Name);
+        var notebooks = NotebookRun.Resolve(args.Positional, KitPaths.Notebooks);
+
+        var options = new RunOptions(notebooks, mode, TimeSpan.FromSeconds(timeout), outDir, report);
+        var summary = await NotebookRun.RunAsync(options, Console.WriteLine, cancel);
+
+        Console.WriteLine();
+        Console.WriteLine($"Notebooks ({mode.Name()} mode):");
+        foreach (var r in summary.Results)
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"  {(r.Status == NotebookStatus.Ok ? "ok" : r.Status.ToString().ToLowerInvariant()),-9} {r.Name,-28} {r.Seconds,7:0.0} s"));
+        foreach (var r in summary.Results.Where(r => r.Status != NotebookStatus.Ok))
+            Console.Error.WriteLine($"\n{r.Name} {NotebookRun.Describe(r)}");
+        Console.WriteLine($"\nExecuted notebooks: {summary.NotebooksDir}");
+        if (summary.ReportPath is not null) Console.WriteLine($"Report: {summary.ReportPath}");
+        if (summary.ReportProblem is not null) Console.Error.WriteLine($"Report warning: {summary.ReportProblem}");
+        return summary.AllOk ? 0 : 1;
+    }
+}
