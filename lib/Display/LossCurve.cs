@@ -7,6 +7,8 @@ namespace Diffusion.Display;
 public static class LossCurve
 {
     /// <param name="losses">One loss per training step (or per epoch), in order.</param>
+    /// <param name="title">The chart's title.</param>
+    /// <param name="logY">Log-scale y axis (losses span decades).</param>
     /// <param name="smoothing">Weight of the past in the moving average, 0 (none) to below 1 (TensorBoard-style, bias-corrected).</param>
     public static GenericChart Plot(IReadOnlyList<double> losses, string title, bool logY = true, double smoothing = 0.9)
     {
