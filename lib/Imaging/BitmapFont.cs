@@ -5,12 +5,18 @@ namespace Diffusion.Imaging;
 
 /// <summary>
 /// A 5x7 pixel font for printable ASCII, drawn by the kit itself (ImageSharp.Drawing is not available here).
-/// Each glyph is 7 rows of 5 bits (bit 4 = leftmost column), written as 14 hex digits; a cell is 6 x 8 with spacing.
-/// Characters outside ASCII 32-126 are drawn as '?'.
+/// Each glyph is 7 rows of 5 bits (bit 4 = leftmost column), written as 14 hex digits. A line is 9 rows high:
+/// g, p, q and y are drawn 2 rows lower so their tails hang below the baseline. Characters outside ASCII 32-126
+/// are drawn as '?'.
 /// </summary>
 public static class BitmapFont
 {
-    public const int GlyphWidth = 5, GlyphHeight = 7, CellWidth = 6, CellHeight = 8;
+    public const int GlyphWidth = 5, GlyphHeight = 7, CellWidth = 6;
+    /// <summary>Rows of one line of text: 7 for capitals and digits plus 2 for descenders.</summary>
+    public const int LineHeight = 9;
+    /// <summary>Line spacing for several lines.</summary>
+    public const int CellHeight = 10;
+    const string Descenders = "gpqy";
 
     static readonly byte[] Rows = Convert.FromHexString(string.Concat(
         "00000000000000040404040400040A0A00000000000A0A1F0A1F0A0A040F140E051E04181902040813030C12140815120D04040000000000", //  !"#$%&'
@@ -21,10 +27,10 @@ public static class BitmapFont
         "1111111F1111110E04040404040E0702020202120C111214181412111010101010101F111B1515111111111119151311110E11111111110E", // HIJKLMNO
         "1E11111E1010100E11111115120D1E11111E1412110F10100E01011E1F0404040404041111111111110E11111111110A041111111515150A", // PQRSTUVW
         "11110A040A111111110A040404041F01020408101F0E08080808080E001008040201000E02020202020E040A11000000000000000000001F", // XYZ[\\]^_
-        "0804000000000000000E010F110F1010161911111E00000E1010110E01010D1311110F00000E111F100E0609081C080808000F11110F010E", // `abcdefg
+        "0804000000000000000E010F110F1010161911111E00000E1010110E01010D1311110F00000E111F100E0609081C0808080F11110F01010E", // `abcdefg
         "1010161911111104000C0404040E0200060202120C101012141814120C04040404040E00001A151511110000161911111100000E1111110E", // hijklmno
-        "001E11111E1010000F11110F01010000161910101000000F100E011E08081C080809060000111111130D00001111110A040000111115150A", // pqrstuvw
-        "0000110A040A11001111110F010E00001F0204081F02040408040402040404040404040804040204040800000815020000")); // xyz{|}~
+        "1619111E1010100D13110F0101010000161910101000000F100E011E08081C080809060000111111130D00001111110A040000111115150A", // pqrstuvw
+        "0000110A040A111111110F01010E00001F0204081F02040408040402040404040404040804040204040800000815020000")); // xyz{|}~
 
     static int GlyphIndex(char c) => c is >= ' ' and <= '~' ? c - ' ' : '?' - ' ';
 
@@ -37,18 +43,20 @@ public static class BitmapFont
 
     /// <summary>Pixel size of <paramref name="text"/> (one line) at integer <paramref name="scale"/>.</summary>
     public static (int Width, int Height) Measure(string text, int scale = 1) =>
-        (text.Length == 0 ? 0 : (text.Length * CellWidth - 1) * scale, GlyphHeight * scale);
+        (text.Length == 0 ? 0 : (text.Length * CellWidth - 1) * scale, LineHeight * scale);
 
     /// <summary>Draws one line of text with its top-left corner at (x, y); pixels outside the image are skipped.</summary>
     public static void Draw(Image<Rgb24> image, string text, int x, int y, Rgb24 color, int scale = 1)
     {
         if (scale < 1) throw new ArgumentOutOfRangeException(nameof(scale), $"scale must be at least 1, got {scale}.");
         for (int i = 0; i < text.Length; i++)
+        {
+            int drop = Descenders.Contains(text[i]) ? 2 : 0;
             for (int gy = 0; gy < GlyphHeight; gy++)
                 for (int gx = 0; gx < GlyphWidth; gx++)
                 {
                     if (!IsInk(text[i], gx, gy)) continue;
-                    int left = x + (i * CellWidth + gx) * scale, top = y + gy * scale;
+                    int left = x + (i * CellWidth + gx) * scale, top = y + (gy + drop) * scale;
                     for (int dy = 0; dy < scale; dy++)
                         for (int dx = 0; dx < scale; dx++)
                         {
@@ -56,6 +64,7 @@ public static class BitmapFont
                             if (px >= 0 && py >= 0 && px < image.Width && py < image.Height) image[px, py] = color;
                         }
                 }
+        }
     }
 
     /// <summary>Cuts <paramref name="text"/> to fit <paramref name="width"/> pixels, ending in ".." when cut.</summary>

@@ -10,7 +10,8 @@ namespace Diffusion.Imaging;
 /// Lays images out in rows on a white background, each with an optional caption under it, and an optional
 /// title on top. Cells are as large as the largest image; smaller images are centred in their cell.
 /// Size: width = columns (cellW + padding) + padding; height = title + rows (cellH + caption + padding) + padding,
-/// where caption = 7 captionScale + 3 when any caption is given and title = 7 captionScale + 2 padding.
+/// where caption = 9 captionScale + 2 when any caption is given and title = 9 captionScale + 2 padding
+/// (9 = <see cref="BitmapFont.LineHeight"/>).
 /// </summary>
 public static class ImageGrid
 {
@@ -60,8 +61,8 @@ public static class ImageGrid
         int cols = Math.Min(columns ?? (int)Math.Ceiling(Math.Sqrt(pictures.Count)), pictures.Count);
         int rows = (pictures.Count + cols - 1) / cols;
         int cellW = pictures.Max(p => p.Width), cellH = pictures.Max(p => p.Height);
-        int textH = BitmapFont.GlyphHeight * captionScale;
-        int captionH = captions is null ? 0 : textH + 3;
+        int textH = BitmapFont.LineHeight * captionScale;
+        int captionH = captions is null ? 0 : textH + 2;
         int titleH = title is null ? 0 : textH + 2 * padding;
         int width = cols * (cellW + padding) + padding;
         int height = titleH + rows * (cellH + captionH + padding) + padding;
