@@ -81,18 +81,39 @@ public static class TorchRuntime
 
         bool needed = missing.Count > 0;
         bool appliedNow = false;
-        if (needed && missing.Any(r => !r.IsWeak))
+        var weaken = missing.Select(r => r.Version).ToList();
+        string? error = null;
+        // Two tries: a build running beside us may copy the unpatched file back between our fix and our load.
+        for (int attempt = 0; attempt < 2; attempt++)
         {
-            try { appliedNow = ElfVersionRequirements.MarkWeak(shim, missing.Select(r => r.Version)) > 0; }
-            catch (UnauthorizedAccessException e)
+            if (needed)
             {
-                return Fail(assembly, nativeFolder, torchFolder, libstdcxx, missingNames,
-                    $"{shim} needs a one-byte fix to load here (GLIBCXX_3.4.32 marked weak) but cannot be written: {e.Message}. Run the kit once as a user who can write it.");
+                try
+                {
+                    appliedNow |= ElfVersionRequirements.MarkWeak(shim, weaken) > 0;
+                    // Fix the NuGet package's own copy too, so later builds copy a library that already loads.
+                    foreach (var source in PackageCopies(shim)) ElfVersionRequirements.MarkWeak(source, weaken);
+                }
+                catch (UnauthorizedAccessException e)
+                {
+                    return Fail(assembly, nativeFolder, torchFolder, libstdcxx, missingNames,
+                        $"{shim} needs a one-byte fix to load here (GLIBCXX_3.4.32 marked weak) but cannot be written: {e.Message}. Run the kit once as a user who can write it.");
+                }
             }
+            error = TryLoad(torchFolder, shim);
+            if (error is null) break;
         }
+        if (error is not null)
+            return Fail(assembly, nativeFolder, torchFolder, libstdcxx, missingNames,
+                $"TorchSharp's native libraries would not load from {nativeFolder}: {error}");
         bool present = ElfVersionRequirements.ReadRequirements(shim)
             .Where(r => SafeToWeaken.Contains(r.Version)).Any(r => r.IsWeak);
+        return new RuntimeReport(assembly, nativeFolder, torchFolder, libstdcxx, missingNames, needed, appliedNow, present, null);
+    }
 
+    /// <summary>Loads libtorch by absolute path (so no system copy is picked up), then the TorchSharp shim; null on success.</summary>
+    static string? TryLoad(string torchFolder, string shim)
+    {
         try
         {
             foreach (var lib in new[] { "libgomp-98b21ff3.so.1", "libc10.so", "libtorch_cpu.so", "libtorch.so" })
@@ -106,13 +127,24 @@ public static class TorchRuntime
                 if (File.Exists(full)) NativeLibrary.TryLoad(full, out _);
             }
             NativeLibrary.Load(shim);
+            return null;
         }
-        catch (DllNotFoundException e)
+        catch (DllNotFoundException e) { return e.Message; }
+    }
+
+    /// <summary>The NuGet package folder's libLibTorchSharp.so files that builds copy from (not the one given).</summary>
+    static IEnumerable<string> PackageCopies(string shim)
+    {
+        foreach (var root in NuGetRoots())
         {
-            return Fail(assembly, nativeFolder, torchFolder, libstdcxx, missingNames,
-                $"TorchSharp's native libraries would not load from {nativeFolder}: {e.Message}");
+            var package = Path.Combine(root, "torchsharp");
+            if (!Directory.Exists(package)) continue;
+            foreach (var version in Directory.GetDirectories(package))
+            {
+                var candidate = Path.Combine(version, "runtimes", "linux-x64", "native", "libLibTorchSharp.so");
+                if (File.Exists(candidate) && Path.GetFullPath(candidate) != Path.GetFullPath(shim)) yield return candidate;
+            }
         }
-        return new RuntimeReport(assembly, nativeFolder, torchFolder, libstdcxx, missingNames, needed, appliedNow, present, null);
     }
 
     static RuntimeReport Fail(string assembly, string? native, string? torchFolder, string? libstdcxx, List<string> missing, string error) =>

@@ -30,7 +30,7 @@ public static class WeightsFile
             {
                 using var cpu = tensor.detach().cpu().contiguous();
                 w.Write(name);
-                w.Write(cpu.ndim);
+                w.Write((int)cpu.ndim);
                 foreach (var d in cpu.shape) w.Write(d);
                 switch (cpu.dtype)
                 {

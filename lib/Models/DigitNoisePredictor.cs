@@ -1,0 +1,63 @@
+using Diffusion.Sampling;
+using Diffusion.Schedules;
+using Diffusion.Training;
+using static TorchSharp.torch;
+
+namespace Diffusion.Models;
+
+/// <summary>
+/// Puts a trained time- or class-conditioned digit UNet behind <see cref="INoisePredictor"/>, so every part A
+/// sampler (CFG, SDEdit, inpainting, anagrams, hybrids) runs on it. Schedule index i is the course's part B
+/// step t = i + 1, fed to the network as t / T (spec 2.1). The null conditioning is the zeroed class (spec 2.4).
+/// </summary>
+public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
+{
+    public DigitUNet Network { get; }
+    public NoiseSchedule Schedule { get; }
+    public int Channels => 1;
+    public int Height => DigitUNet.Size;
+    public int Width => DigitUNet.Size;
+
+    public ConditioningKinds Accepts => Network.Kind == DigitUNetKind.ClassConditioned
+        ? ConditioningKinds.Null | ConditioningKinds.Class
+        : ConditioningKinds.Null;
+
+    public DigitNoisePredictor(DigitUNet network, NoiseSchedule? schedule = null)
+    {
+        if (network.Kind == DigitUNetKind.Unconditional)
+            throw new ArgumentException("the unconditional UNet is the one-step denoiser: it predicts the clean digit, not the noise, and has no t input.", nameof(network));
+        Network = network;
+        Schedule = schedule ?? DigitRecipe.Schedule;
+    }
+
+    public string? Reject(Conditioning conditioning)
+    {
+        if ((Accepts & conditioning.Kind) == 0)
+            return Network.Kind == DigitUNetKind.TimeConditioned
+                ? $"the time-conditioned digit model is unconditional; it cannot take {conditioning}."
+                : $"the class-conditioned digit model takes digits 0-9 or the null class, not {conditioning}.";
+        if (conditioning.Labels is { } labels && labels.FirstOrDefault(l => l is < 0 or >= DigitUNet.Classes, -1) is var bad && bad != -1)
+            return $"class must be a digit from 0 to 9, got {bad}.";
+        return null;
+    }
+
+    public void Dispose() => Network.Dispose();
+
+    public NoisePrediction Predict(Tensor xt, int t, Conditioning conditioning)
+    {
+        if (Reject(conditioning) is { } why) throw new ArgumentException(why, nameof(conditioning));
+        if (t < 0 || t >= Schedule.Steps)
+            throw new ArgumentOutOfRangeException(nameof(t), t, $"t must be a schedule index from 0 to {Schedule.Steps - 1}.");
+        int n = (int)xt.shape[0];
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        Network.eval();
+        var time = full(n, (t + 1f) / Schedule.Steps, dtype: ScalarType.Float32);
+        Tensor? classes = null;
+        if (Network.Kind == DigitUNetKind.ClassConditioned)
+            classes = conditioning.Kind == ConditioningKinds.Class
+                ? nn.functional.one_hot(tensor(conditioning.LabelsFor(n).Select(l => (long)l).ToArray()), DigitUNet.Classes).to(ScalarType.Float32)
+                : zeros(n, DigitUNet.Classes);
+        return new NoisePrediction(Network.forward(xt, time, classes).MoveToOuterDisposeScope());
+    }
+}

@@ -1,0 +1,71 @@
+using Diffusion.Models;
+using Diffusion.Schedules;
+using static TorchSharp.torch;
+
+namespace Diffusion.Training;
+
+/// <summary>Which part B model a recipe trains.</summary>
+public enum DigitModelKind { OneStep, Time, Class, Classifier }
+
+/// <summary>
+/// A part B model and the settings it is trained with. The defaults are the course's (spec 1.2.1, 2.2, 2.4);
+/// the shipped models in data/models/ were trained with exactly these by the `train` verb.
+/// </summary>
+public sealed record DigitRecipe(DigitModelKind Kind, int Hidden, TrainingSettings Settings, double Sigma = 0.5, double UnconditionalProbability = 0.1)
+{
+    public static string FolderName(DigitModelKind kind) => kind switch
+    {
+        DigitModelKind.OneStep => "one-step-denoiser",
+        DigitModelKind.Time => "time-conditioned",
+        DigitModelKind.Class => "class-conditioned",
+        DigitModelKind.Classifier => "digit-classifier",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    public static DigitModelKind ParseKind(string text, string argumentName) => text switch
+    {
+        "one-step" or "onestep" or "one-step-denoiser" => DigitModelKind.OneStep,
+        "time" or "time-conditioned" => DigitModelKind.Time,
+        "class" or "class-conditioned" => DigitModelKind.Class,
+        "classifier" or "digit-classifier" => DigitModelKind.Classifier,
+        _ => throw new ArgumentException($"{argumentName} must be one-step, time, class or classifier, got '{text}'.", argumentName),
+    };
+
+    /// <summary>The course's settings for <paramref name="kind"/>.</summary>
+    public static DigitRecipe Course(DigitModelKind kind, long seed = 0) => kind switch
+    {
+        // 1.2.1: sigma 0.5, D 128, batch 256, 5 epochs, Adam 1e-4; results after epochs 1 and 5.
+        DigitModelKind.OneStep => new(kind, 128, new TrainingSettings(5, 256, 1e-4, null, seed, [1, 5])),
+        // 2.2 / 2.4: batch 128, 20 epochs, D 64, Adam 1e-3, decay 0.1^(1/epochs) per epoch; samples after 5 and 20.
+        DigitModelKind.Time => new(kind, 64, new TrainingSettings(20, 128, 1e-3, Math.Pow(0.1, 1.0 / 20), seed, [5, 20])),
+        DigitModelKind.Class => new(kind, 64, new TrainingSettings(20, 128, 1e-3, Math.Pow(0.1, 1.0 / 20), seed, [5, 20])),
+        // Not in the course: the kit's measuring stick.
+        DigitModelKind.Classifier => new(kind, 32, new TrainingSettings(8, 128, 2e-3, Math.Pow(0.1, 1.0 / 8), seed, [8])),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    /// <summary>The same recipe with other epochs; the snapshots follow (kept ones that still fit, plus the last).</summary>
+    public DigitRecipe WithEpochs(int epochs)
+    {
+        var snapshots = Settings.Snapshots.Where(e => e <= epochs).Append(epochs).Distinct().Order().ToArray();
+        double? decay = Settings.LearningRateDecay is null ? null : Math.Pow(0.1, 1.0 / epochs);
+        return this with { Settings = Settings with { Epochs = epochs, Snapshots = snapshots, LearningRateDecay = decay } };
+    }
+
+    public string Architecture => Kind switch
+    {
+        DigitModelKind.Classifier => $"DigitClassifier(W={Hidden})",
+        _ => $"{UNetKind}(D={Hidden})",
+    };
+
+    public DigitUNetKind UNetKind => Kind switch
+    {
+        DigitModelKind.OneStep => DigitUNetKind.Unconditional,
+        DigitModelKind.Time => DigitUNetKind.TimeConditioned,
+        DigitModelKind.Class => DigitUNetKind.ClassConditioned,
+        _ => throw new InvalidOperationException("the classifier is not a UNet."),
+    };
+
+    /// <summary>Part B's schedule (spec 2.2): T = 300, betas linspace(1e-4, 0.02).</summary>
+    public static NoiseSchedule Schedule { get; } = NoiseSchedule.Linear(300, 1e-4, 0.02);
+}

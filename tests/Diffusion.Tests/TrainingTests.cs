@@ -1,0 +1,187 @@
+using Diffusion.Models;
+using Diffusion.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Diffusion.Tests;
+
+public sealed class TrainingTests : IDisposable
+{
+    readonly string _folder = Path.Combine(Path.GetTempPath(), "diffusion-training-tests-" + Guid.NewGuid().ToString("N"));
+    readonly Tensor _images, _labels;
+
+    public TrainingTests()
+    {
+        manual_seed(3);
+        _images = rand(40, 1, 28, 28);
+        _labels = randint(0, 10, [40], dtype: ScalarType.Int64);
+    }
+
+    public void Dispose()
+    {
+        _images.Dispose();
+        _labels.Dispose();
+        if (Directory.Exists(_folder)) Directory.Delete(_folder, true);
+    }
+
+    static TrainingSettings Settings(int epochs = 2) => new(epochs, 16, 1e-3, 0.5, Seed: 11, Snapshots: [1, epochs]);
+
+    DigitUNet NewNet() { manual_seed(11); return new DigitUNet(DigitUNetKind.ClassConditioned, 4); }
+
+    LossHistory Train(string folder, TrainingSettings settings, IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default)
+    {
+        using var net = NewNet();
+        var trainer = new Trainer<DigitUNet>(folder, "ClassConditioned(D=4)", settings);
+        return trainer.Train(net, new DdpmObjective(DigitRecipe.Schedule), _images, _labels, progress, cancel);
+    }
+
+    [Fact]
+    public void SameSeedGivesTheSameLosses()
+    {
+        var a = Train(Path.Combine(_folder, "a"), Settings());
+        var b = Train(Path.Combine(_folder, "b"), Settings());
+        Assert.Equal(a.StepLosses, b.StepLosses);
+        Assert.Equal(6, a.StepLosses.Count); // 40 images in batches of 16: 3 steps per epoch
+    }
+
+    [Fact]
+    public void ARunStoppedMidEpochResumesToTheSameNumbers()
+    {
+        var straight = Train(Path.Combine(_folder, "straight"), Settings(3));
+
+        var interrupted = Path.Combine(_folder, "interrupted");
+        using var stop = new CancellationTokenSource();
+        var stopInEpochTwo = new Progress(p => { if (p.Epoch == 2 && p.Step == 2) stop.Cancel(); });
+        Assert.Throws<OperationCanceledException>(() => Train(interrupted, Settings(3), stopInEpochTwo, stop.Token));
+        Assert.Equal(1, LossHistory.Load(Path.Combine(interrupted, Trainer<DigitUNet>.HistoryFile)).EpochsDone);
+
+        var resumed = Train(interrupted, Settings(3));
+        Assert.Equal(straight.StepLosses, resumed.StepLosses);
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_folder, "straight", "epoch-03.weights")),
+                     File.ReadAllBytes(Path.Combine(interrupted, "epoch-03.weights")));
+    }
+
+    [Fact]
+    public void AFinishedRunIsNotTrainedAgain()
+    {
+        var folder = Path.Combine(_folder, "done");
+        var first = Train(folder, Settings());
+        var stamp = File.GetLastWriteTimeUtc(Path.Combine(folder, Trainer<DigitUNet>.ResumeFile));
+        var again = Train(folder, Settings());
+        Assert.Equal(first.StepLosses, again.StepLosses);
+        Assert.Equal(stamp, File.GetLastWriteTimeUtc(Path.Combine(folder, Trainer<DigitUNet>.ResumeFile)));
+    }
+
+    [Fact]
+    public void OtherSettingsInTheSameFolderAreRefusedAndNothingIsLost()
+    {
+        var folder = Path.Combine(_folder, "kept");
+        Train(folder, Settings());
+        var before = File.ReadAllBytes(Path.Combine(folder, Trainer<DigitUNet>.ResumeFile));
+        var e = Assert.Throws<InvalidOperationException>(() => Train(folder, Settings() with { LearningRate = 0.5 }));
+        Assert.Contains("Nothing was changed", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(folder, Trainer<DigitUNet>.ResumeFile)));
+    }
+
+    [Fact]
+    public void ANaNLossStopsWithAClearMessage()
+    {
+        var folder = Path.Combine(_folder, "nan");
+        using var net = NewNet();
+        var trainer = new Trainer<DigitUNet>(folder, "ClassConditioned(D=4)", Settings());
+        var e = Assert.Throws<TrainingDivergedException>(() => trainer.Train(net, new NaNObjective(), _images, _labels));
+        Assert.Contains("NaN", e.Message);
+        Assert.Contains("epoch 1, step 1", e.Message);
+    }
+
+    sealed class NaNObjective : ITrainingObjective<DigitUNet>
+    {
+        public string Name => "always NaN";
+        public Tensor Loss(DigitUNet model, Tensor images, Tensor labels, Generator generator) =>
+            model.forward(images, zeros(images.shape[0]), zeros(images.shape[0], 10)).mean() * float.NaN;
+    }
+
+    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    [Fact]
+    public void WeightsRoundTripInHalfPrecision()
+    {
+        var path = Path.Combine(_folder, "w.weights");
+        using var a = NewNet();
+        WeightsFile.Save(path, a, "ClassConditioned(D=4)", half: true);
+        manual_seed(99);
+        using var b = new DigitUNet(DigitUNetKind.ClassConditioned, 4);
+        WeightsFile.Load(path, b, "ClassConditioned(D=4)");
+        foreach (var ((name, pa), (_, pb)) in a.state_dict().Zip(b.state_dict()))
+        {
+            using var diff = (pa.to(ScalarType.Float32) - pb.to(ScalarType.Float32)).abs().max();
+            // half precision keeps 11 significant bits: relative error <= 2^-11 of values well below 1 here
+            Assert.True(diff.item<float>() <= 1e-3f, $"{name} differs by {diff.item<float>()}");
+        }
+    }
+
+    [Fact]
+    public void LoadingAnotherArchitectureNamesBoth()
+    {
+        var path = Path.Combine(_folder, "arch.weights");
+        using var a = NewNet();
+        WeightsFile.Save(path, a, "ClassConditioned(D=4)", half: true);
+        using var b = new DigitUNet(DigitUNetKind.TimeConditioned, 4);
+        var e = Assert.Throws<InvalidDataException>(() => WeightsFile.Load(path, b, "TimeConditioned(D=4)"));
+        Assert.Contains("ClassConditioned(D=4)", e.Message);
+        Assert.Contains("expected TimeConditioned(D=4)", e.Message);
+    }
+
+    [Fact]
+    public void ATruncatedWeightsFileSaysSo()
+    {
+        var path = Path.Combine(_folder, "cut.weights");
+        using var a = NewNet();
+        WeightsFile.Save(path, a, "ClassConditioned(D=4)", half: false);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+        using var b = NewNet();
+        var e = Assert.Throws<InvalidDataException>(() => WeightsFile.Load(path, b, "ClassConditioned(D=4)"));
+        Assert.Contains("truncated", e.Message);
+    }
+
+    [Fact]
+    public void GarbageIsNotAWeightsFile()
+    {
+        var path = Path.Combine(_folder, "junk.weights");
+        Directory.CreateDirectory(_folder);
+        File.WriteAllText(path, "hello, not weights");
+        using var b = NewNet();
+        var e = Assert.Throws<InvalidDataException>(() => WeightsFile.Load(path, b, "ClassConditioned(D=4)"));
+        Assert.Contains(path, e.Message);
+    }
+
+    [Fact]
+    public void OneStepObjectiveIsTheMeanSquaredErrorToTheCleanImage()
+    {
+        // With sigma 0 the input is the clean image, so the loss is exactly mse(D(x), x).
+        manual_seed(5);
+        using var net = new DigitUNet(DigitUNetKind.Unconditional, 4);
+        net.eval();
+        using var g = new Generator(1);
+        using var scope = NewDisposeScope();
+        var loss = new OneStepDenoisingObjective(0).Loss(net, _images, _labels, g).item<float>();
+        var expected = (net.forward(_images) - _images).pow(2).mean().item<float>();
+        Assert.Equal(expected, loss, 6);
+    }
+
+    [Fact]
+    public void CourseRecipesCarryTheCourseSettings()
+    {
+        var one = DigitRecipe.Course(DigitModelKind.OneStep).Settings;
+        Assert.Equal((5, 256, 1e-4), (one.Epochs, one.BatchSize, one.LearningRate));
+        var time = DigitRecipe.Course(DigitModelKind.Time);
+        Assert.Equal((20, 128, 1e-3, 64), (time.Settings.Epochs, time.Settings.BatchSize, time.Settings.LearningRate, time.Hidden));
+        // Exponential decay 0.1^(1/epochs) per epoch: after all epochs the rate is a tenth.
+        Assert.Equal(1e-4, time.Settings.LearningRateAt(20), 12);
+        Assert.Equal(300, DigitRecipe.Schedule.Steps);
+    }
+}

@@ -1,0 +1,217 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Diffusion.Data;
+using Diffusion.Models;
+using Diffusion.Runtime;
+using Diffusion.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace Diffusion.Kit.Verbs;
+
+/// <summary>
+/// `bench`: the part B targets, measured and printed as numbers (and JSON), never asserted in timed tests.
+/// Ratios are taken within one run (kit trainer vs. a bare loop, interleaved) because the machine is shared.
+/// </summary>
+public sealed class BenchVerb : IVerb
+{
+    public string Name => "bench";
+    public string Summary => "measure part B quality, training throughput, sampling speed and memory (prints numbers and JSON)";
+    public string Usage => """
+        bench [--only quality,throughput,sampling,memory] [--out FILE] [--seed K]
+          quality     classifier accuracy on the 1,000 test digits; class model (epoch 20, guidance 5): share of
+                      100 samples classified as asked; time model: distinct digits among 100 samples
+          throughput  kit trainer vs. a bare TorchSharp loop, same model and batch, interleaved rounds
+          sampling    seconds to sample 40 class-conditioned digits with guidance over 300 steps
+          memory      resident memory after 200 and 2,000 training steps; after 1 and 8 sampling runs
+        Writes JSON to out/bench/bench.json (or --out).
+        """;
+
+    readonly Dictionary<string, object> _results = new();
+
+    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    {
+        var only = (args.String("only") ?? "quality,throughput,sampling,memory").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        var known = new[] { "quality", "throughput", "sampling", "memory" };
+        if (only.Except(known).FirstOrDefault() is { } bad)
+            throw new ArgumentException($"--only takes {string.Join(", ", known)}; got '{bad}'.", "only");
+        string outFile = args.String("out") ?? Path.Combine(KitPaths.Out, "bench", "bench.json");
+        long seed = args.Long("seed", 0);
+        args.RejectUnknown(Name);
+
+        TorchRuntime.Ensure();
+        _results["machine"] = TrainingManifest.MachineDescription();
+        if (only.Contains("quality")) Quality(seed);
+        if (only.Contains("sampling")) SamplingSpeed(seed);
+        if (only.Contains("throughput")) Throughput(seed, cancel);
+        if (only.Contains("memory")) Memory(seed, cancel);
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
+        File.WriteAllText(outFile, JsonSerializer.Serialize(_results, new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"\nJSON: {outFile}");
+        return Task.FromResult(0);
+    }
+
+    void Report(string key, object value, string text)
+    {
+        _results[key] = value;
+        Console.WriteLine($"{key,-36} {text}");
+    }
+
+    void Quality(long seed)
+    {
+        using var classifier = ShippedModels.LoadClassifier();
+        using (var test = Mnist.Load("test"))
+        {
+            var predicted = classifier.Classify(test.Images);
+            double accuracy = predicted.Zip(test.Labels).Count(p => p.First == p.Second) / (double)test.Count;
+            Report("classifier_test_accuracy", accuracy, $"{accuracy:P1} of {test.Count} held-out digits (target >= 97%)");
+        }
+        using (var model = ShippedModels.LoadNoisePredictor(DigitModelKind.Class, 20))
+        {
+            var asked = DigitSampling.EachDigit(10);
+            using var result = DigitSampling.Sample(model, seed, asked, gamma: 5);
+            using var images = result.Image.clamp(0, 1);
+            var got = classifier.Classify(images);
+            double hit = asked.Zip(got).Count(p => p.First == p.Second) / (double)asked.Length;
+            Report("class_guided_hit_rate", hit, $"{hit:P0} of {asked.Length} class-conditioned samples (epoch 20, guidance 5) classified as asked (target >= 95%)");
+        }
+        using (var model = ShippedModels.LoadNoisePredictor(DigitModelKind.Time, 20))
+        {
+            using var result = DigitSampling.Sample(model, seed, count: 100);
+            using var images = result.Image.clamp(0, 1);
+            var got = classifier.Classify(images);
+            var counts = Enumerable.Range(0, 10).Select(d => got.Count(g => g == d)).ToArray();
+            Report("time_unconditional_digits_covered", counts.Count(c => c > 0),
+                $"{counts.Count(c => c > 0)} of 10 digits among 100 unconditional samples (counts {string.Join(" ", counts)}; target 10)");
+        }
+    }
+
+    void SamplingSpeed(long seed)
+    {
+        using var model = ShippedModels.LoadNoisePredictor(DigitModelKind.Class, 20);
+        using (DigitSampling.Sample(model, seed, [0], gamma: 5)) { } // warm-up: first-call costs are not the steady state
+        var clock = Stopwatch.StartNew();
+        using (DigitSampling.Sample(model, seed, DigitSampling.EachDigit(4), gamma: 5)) { }
+        double seconds = clock.Elapsed.TotalSeconds;
+        Report("sample_40_guided_seconds", seconds, $"{seconds:F1} s for 40 class-conditioned digits, guidance 5, 300 steps (target <= 30 s)");
+    }
+
+    /// <summary>Kit trainer and a bare loop, same model, objective maths and batch, alternated so drift hits both.</summary>
+    void Throughput(long seed, CancellationToken cancel)
+    {
+        using var data = Mnist.Load("train");
+        foreach (var (name, kind, hidden, batch, steps) in new[] { ("time_d64_b128", DigitUNetKind.TimeConditioned, 64, 128, 25), ("uncond_d128_b256", DigitUNetKind.Unconditional, 128, 256, 8) })
+        {
+            var kit = new List<double>();
+            var bare = new List<double>();
+            for (int round = 0; round < 3; round++)
+            {
+                bare.Add(BareLoop(data, kind, hidden, batch, steps, seed));
+                kit.Add(KitLoop(data, kind, hidden, batch, steps, seed, cancel));
+            }
+            double k = Median(kit), b = Median(bare);
+            Report($"throughput_{name}_kit_images_per_s", k, $"{k:F1} images/s (kit trainer, median of 3 rounds of {steps} steps)");
+            Report($"throughput_{name}_bare_images_per_s", b, $"{b:F1} images/s (bare TorchSharp loop)");
+            Report($"throughput_{name}_kit_over_bare", k / b, $"{k / b:P1} (target >= 95%)");
+        }
+    }
+
+    static double Median(List<double> xs) { var s = xs.Order().ToList(); return s[s.Count / 2]; }
+
+    static double KitLoop(LabelledImages data, DigitUNetKind kind, int hidden, int batch, int steps, long seed, CancellationToken cancel)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"diffusion-bench-{Environment.ProcessId}");
+        if (Directory.Exists(folder)) Directory.Delete(folder, true);
+        manual_seed(seed);
+        using var model = new DigitUNet(kind, hidden);
+        var settings = new TrainingSettings(1, batch, 1e-3, null, seed, [], MaxStepsPerEpoch: steps + 1);
+        ITrainingObjective<DigitUNet> objective = kind == DigitUNetKind.Unconditional
+            ? new OneStepDenoisingObjective(0.5)
+            : new DdpmObjective(DigitRecipe.Schedule, 0);
+        var trainer = new Trainer<DigitUNet>(folder, $"bench-{kind}", settings);
+        // The first step is warm-up for both loops; time from the second step's start.
+        var clock = new Stopwatch();
+        var progress = new Progress(p => { if (p.Step == 1) clock.Start(); });
+        using var labels = tensor(data.Labels);
+        trainer.Train(model, objective, data.Images, labels, progress, cancel);
+        clock.Stop();
+        Directory.Delete(folder, true);
+        return steps * batch / clock.Elapsed.TotalSeconds;
+    }
+
+    sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value) => report(value);
+    }
+
+    /// <summary>The same work written as the shortest TorchSharp loop: no objective object, no trainer, no checkpoint.</summary>
+    static double BareLoop(LabelledImages data, DigitUNetKind kind, int hidden, int batch, int steps, long seed)
+    {
+        manual_seed(seed);
+        using var model = new DigitUNet(kind, hidden);
+        model.train();
+        var optimizer = optim.Adam(model.parameters(), lr: 1e-3);
+        using var generator = new Generator((ulong)seed);
+        using var abar = tensor(Enumerable.Range(0, 300).Select(i => (float)DigitRecipe.Schedule.AlphaBar(i)).ToArray());
+        var clock = new Stopwatch();
+        for (int step = 0; step <= steps; step++)
+        {
+            if (step == 1) clock.Start();
+            using var scope = NewDisposeScope();
+            var index = randint(0, data.Count, [batch], dtype: ScalarType.Int64, generator: generator);
+            var x = data.Images.index_select(0, index);
+            optimizer.zero_grad();
+            Tensor loss;
+            if (kind == DigitUNetKind.Unconditional)
+                loss = mse_loss(model.forward(x + 0.5 * randn(x.shape, generator: generator)), x);
+            else
+            {
+                var t = randint(1, 301, [batch], dtype: ScalarType.Int64, generator: generator);
+                var a = abar.index_select(0, t - 1).view(batch, 1, 1, 1);
+                var eps = randn(x.shape, generator: generator);
+                loss = mse_loss(model.forward(a.sqrt() * x + (1 - a).sqrt() * eps, t.to(ScalarType.Float32) / 300), eps);
+            }
+            loss.backward();
+            optimizer.step();
+            loss.item<float>();
+        }
+        clock.Stop();
+        return steps * batch / clock.Elapsed.TotalSeconds;
+    }
+
+    void Memory(long seed, CancellationToken cancel)
+    {
+        using var data = Mnist.Load("train");
+        // Many small steps: a leak is per step, so small batches show it as clearly and finish sooner.
+        var folder = Path.Combine(Path.GetTempPath(), $"diffusion-bench-mem-{Environment.ProcessId}");
+        if (Directory.Exists(folder)) Directory.Delete(folder, true);
+        manual_seed(seed);
+        using var model = new DigitUNet(DigitUNetKind.ClassConditioned, 64);
+        var settings = new TrainingSettings(1, 16, 1e-3, null, seed, [], MaxStepsPerEpoch: 2000);
+        var trainer = new Trainer<DigitUNet>(folder, "bench-memory", settings);
+        double at200 = 0, at2000 = 0;
+        var progress = new Progress(p =>
+        {
+            if (p.Step == 200) at200 = ProcessMemory.ResidentMiB();
+            if (p.Step == 2000) at2000 = ProcessMemory.ResidentMiB();
+        });
+        using var labels = tensor(data.Labels);
+        trainer.Train(model, new DdpmObjective(DigitRecipe.Schedule), data.Images, labels, progress, cancel);
+        Directory.Delete(folder, true);
+        Report("memory_train_rss_mib_200", at200, $"{at200:F0} MiB after 200 training steps (class model, batch 16)");
+        Report("memory_train_rss_mib_2000", at2000, $"{at2000:F0} MiB after 2,000 steps: {at2000 / at200 - 1:+0.0%;-0.0%} (target within 10%)");
+
+        using var predictor = ShippedModels.LoadNoisePredictor(DigitModelKind.Class, 20);
+        double afterFirst = 0;
+        for (int run = 1; run <= 8; run++)
+        {
+            using (DigitSampling.Sample(predictor, seed + run, [1, 2, 3, 4], gamma: 5)) { }
+            if (run == 1) afterFirst = ProcessMemory.ResidentMiB();
+        }
+        double afterLast = ProcessMemory.ResidentMiB();
+        Report("memory_sampling_rss_mib_1_run", afterFirst, $"{afterFirst:F0} MiB after 1 sampling run (300 guided steps)");
+        Report("memory_sampling_rss_mib_8_runs", afterLast, $"{afterLast:F0} MiB after 8 runs (2,400 steps): {afterLast / afterFirst - 1:+0.0%;-0.0%} (target within 10%)");
+    }
+}

@@ -1,0 +1,61 @@
+using Diffusion.Data;
+using Diffusion.Runtime;
+using Diffusion.Training;
+
+namespace Diffusion.Kit.Verbs;
+
+/// <summary>`train one-step|time|class|classifier`: trains a part B model with the course's settings unless told otherwise.</summary>
+public sealed class TrainVerb : IVerb
+{
+    public string Name => "train";
+    public string Summary => "train a part B model (one-step, time, class, classifier) with the course's settings; resumes if interrupted";
+    public string Usage => """
+        train one-step|time|class|classifier [options]
+          --out DIR          run folder (default out/train/<model>); an interrupted run there resumes
+          --epochs N         default: course (5 one-step, 20 time/class)
+          --batch N          default: course (256 one-step, 128 time/class)
+          --lr X             default: course (1e-4 one-step, 1e-3 time/class)
+          --hidden D         default: course (128 one-step, 64 time/class)
+          --sigma S          one-step noise level (default 0.5)
+          --p-uncond P       class model: probability of dropping the class (default 0.1)
+          --seed K           default 0
+          --data DIR         folder of MNIST IDX files (default data/mnist)
+          --max-steps N      cap steps per epoch (for quick checks)
+        Writes resume.ckpt, history.json, epoch-NN.weights (half precision) and manifest.json.
+        """;
+
+    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    {
+        if (args.Positional.Count != 1)
+            throw new ArgumentException("train needs exactly one model: one-step, time, class or classifier.", "model");
+        var kind = DigitRecipe.ParseKind(args.Positional[0], "model");
+        var recipe = DigitRecipe.Course(kind, args.Long("seed", 0));
+        if (args.Has("epochs")) recipe = recipe.WithEpochs(args.Int("epochs", recipe.Settings.Epochs, 1, 10_000));
+        recipe = recipe with
+        {
+            Hidden = args.Int("hidden", recipe.Hidden, 1, 1024),
+            Sigma = args.Double("sigma", recipe.Sigma, 0, 100),
+            UnconditionalProbability = args.Double("p-uncond", recipe.UnconditionalProbability, 0, 1),
+            Settings = recipe.Settings with
+            {
+                BatchSize = args.Int("batch", recipe.Settings.BatchSize, 1, 65_536),
+                LearningRate = args.Double("lr", recipe.Settings.LearningRate, 1e-12, 10),
+                MaxStepsPerEpoch = args.Has("max-steps") ? args.Int("max-steps", 0, 1) : null,
+            },
+        };
+        string folder = args.String("out") ?? Path.Combine(KitPaths.Out, "train", DigitRecipe.FolderName(kind));
+        string? dataFolder = args.String("data");
+        args.RejectUnknown(Name);
+
+        TorchRuntime.Ensure();
+        using var data = Mnist.Load("train", dataFolder);
+        string command = "dotnet run --project tools/Diffusion.Kit -- train " + string.Join(" ", Environment.GetCommandLineArgs().Skip(2));
+        Console.WriteLine($"Training {recipe.Architecture} on {data} into {folder}");
+        Console.WriteLine($"  {recipe.Settings.Fingerprint()}");
+        var bar = new ConsoleProgressBar();
+        var history = DigitTraining.Run(recipe, data, folder, command, bar, cancel, dataFolder);
+        bar.Finish();
+        Console.WriteLine($"Done: {history.EpochsDone} epochs, last epoch mean loss {history.EpochMean(history.EpochsDone):F5}. Files in {folder}.");
+        return Task.FromResult(0);
+    }
+}
