@@ -9,7 +9,7 @@ namespace Diffusion.Display;
 /// <see cref="Tensor"/> (see <see cref="TensorPictures"/>) is formatted as "image/png" (base64, as Jupyter stores it),
 /// with "text/plain" as the second choice. An <see cref="AnimatedGif"/> is "image/gif" first, its first frame as
 /// "image/png" second. Call <see cref="Register"/> at the top of a notebook; calling it again is harmless, and
-/// it registers again if the kernel's formatters were reset.
+/// it registers again if the kernel's formatters were reset. Also registers Plotly charts (<see cref="ChartDisplay"/>).
 /// </summary>
 public static class NotebookDisplay
 {
@@ -35,6 +35,7 @@ public static class NotebookDisplay
             Formatter.SetPreferredMimeTypesFor(typeof(AnimatedGif), Gif, Png, Text);
             Formatter.SetPreferredMimeTypesFor(typeof(Tensor), Png, Text);
         }
+        ChartDisplay.Register();
     }
 
     /// <summary>The base64 image/png text a notebook output holds for <paramref name="value"/> (null if it has none).</summary>

@@ -7,7 +7,7 @@ namespace Diffusion.Display;
 /// <summary>
 /// How a bare tensor is shown as a picture in a notebook: H x W, 1|3 x H x W and N x 1|3 x H x W tensors are images
 /// (a batch becomes a grid of at most <see cref="MaxImages"/>). The value range is guessed for display only:
-/// any negative value means [-1, 1], otherwise [0, 1]. Small images are enlarged to about 96 pixels.
+/// any negative value means [-1, 1], otherwise [0, 1] (uint8 tensors are 0-255). Small images are enlarged to about 96 pixels.
 /// Code that knows the range should call <see cref="ImageTensor.ToPicture"/> or <see cref="ImageGrid"/> instead.
 /// </summary>
 public static class TensorPictures
@@ -25,6 +25,7 @@ public static class TensorPictures
         if (s.Length == 2 && s[0] >= 2 && s[1] >= 2) t = t.unsqueeze(0);
         else if (!((s.Length == 3 && s[0] is 1 or 3) || (s.Length == 4 && s[1] is 1 or 3))) return null;
 
+        t = t.dtype == ScalarType.Byte ? t.to(ScalarType.Float32).div(255) : t.to(ScalarType.Float32);
         var range = t.min().item<float>() < 0 ? ValueRange.MinusOneOne : ValueRange.ZeroOne;
         int side = (int)Math.Max(t.shape[^1], t.shape[^2]);
         int scale = Math.Max(1, TargetSide / side);

@@ -53,7 +53,7 @@ public static class ImageTensor
 
     /// <summary>
     /// A picture of a C x H x W (or 1 x C x H x W) tensor whose values are in <paramref name="range"/>;
-    /// values outside are clamped, NaN shows as black. Any device or dtype.
+    /// values outside are clamped, NaN shows as black. Any device; a uint8 tensor is read as 0-255 bytes.
     /// </summary>
     public static Picture ToPicture(Tensor image, ValueRange range = ValueRange.ZeroOne)
     {
@@ -61,8 +61,9 @@ public static class ImageTensor
         var rgb = new byte[h * w * 3];
         using (torch.NewDisposeScope())
         {
-            var x = image.detach().cpu().to(ScalarType.Float32).reshape(c, h, w);
-            x = range.ToZeroOne(x).nan_to_num(0).clamp(0, 1).mul(255).round().to(ScalarType.Byte);
+            var x = image.detach().cpu().reshape(c, h, w);
+            x = image.dtype == ScalarType.Byte ? x.to(ScalarType.Float32).div(255) : range.ToZeroOne(x.to(ScalarType.Float32));
+            x = x.nan_to_num(0).clamp(0, 1).mul(255).round().to(ScalarType.Byte);
             if (c == 1) x = x.expand(3, h, w);
             x.permute(1, 2, 0).contiguous().data<byte>().CopyTo(rgb, 0);
         }

@@ -40,6 +40,8 @@ public sealed class DisplayTests
         Assert.Equal((4 * 86 + 2, 86 + 2), (image.Width, image.Height));
         using var single = DecodePng(torch.rand(3, 100, 50).ToDisplayString("image/png"));
         Assert.Equal((50, 100), (single.Width, single.Height));
+        using var bytes = TensorPictures.TryMake(torch.full(2, 1, 4, 4, 128, dtype: torch.uint8))!;
+        Assert.Equal(128, bytes.Image[5, 5].R); // uint8 tensors are 0-255, not clamped [0, 1] values
     }
 
     [Fact]
