@@ -26,7 +26,7 @@ public class ReportTests
         var status = HeadlessChromium.ReportStatus(index);
 
         Assert.True(status.Ok, status.Raw);
-        Assert.Equal(1, status.Images);
+        Assert.Equal(2, status.Images);
         Assert.Equal(1, status.PlotsDrawn);
         Assert.Empty(status.Errors);
         var html = File.ReadAllText(index);
@@ -42,7 +42,7 @@ public class ReportTests
         var status = HeadlessChromium.ReportStatus(index);
 
         Assert.False(status.Ok);
-        Assert.Single(status.Broken);
+        Assert.Single(status.Broken, b => b.EndsWith(".png", StringComparison.Ordinal) && b.Contains("cell"));
         Assert.Equal(0, status.PlotsDrawn);
         Assert.Contains("plotly.js withheld by the test", File.ReadAllText(index));
     }
@@ -75,14 +75,15 @@ public class ReportTests
         var chart = ChartDisplay.ToHtml(LossCurve.Plot([1.0, 0.6, 0.4, 0.3, 0.25, 0.22], "loss"));
         var document = new InteractiveDocument
         {
-            new InteractiveDocumentElement("# Hello report\n\nA *figure* follows.", "markdown"),
+            new InteractiveDocumentElement("# Hello report\n\nA *figure* follows. ![a linked picture](pic.png)", "markdown"),
             new InteractiveDocumentElement("Console.WriteLine(\"hi\");", "csharp",
                 [new TextElement("hi\n", "stdout"), new DisplayElement(new Dictionary<string, object> { ["image/png"] = pngBase64 })]),
             new InteractiveDocumentElement("LossCurve.Plot(losses, \"loss\")", "csharp",
                 [new DisplayElement(new Dictionary<string, object> { ["text/html"] = chart })]),
         };
         File.WriteAllText(Path.Combine(notebooks, "demo.ipynb"), document.ToJupyterJson("C#"));
-        var result = new NotebookResult("demo", "demo.dib", "smoke", NotebookStatus.Ok, 1.0, []);
+        File.WriteAllBytes(Path.Combine(dir, "pic.png"), Convert.FromBase64String(Png(5, 5)));
+        var result = new NotebookResult("demo", Path.Combine(dir, "demo.dib"), "smoke", NotebookStatus.Ok, 1.0, []);
         return ReportWriter.Write(Path.Combine(dir, "report"), notebooks, [result], plotly);
     }
 

@@ -66,11 +66,24 @@ public static class NotebookRun
         if (options.WriteReport)
         {
             var plotly = PlotlyBundle.Ensure(log);
-            var report = ReportWriter.Write(Path.Combine(options.OutDir, "report"), notebooksDir, results, plotly);
+            var report = ReportWriter.Write(Path.Combine(options.OutDir, "report"), notebooksDir, WithEarlierRuns(results, notebooksDir), plotly);
             reportPath = report;
             reportProblem = plotly.Problem;
         }
         return new RunSummary(results, notebooksDir, reportPath, reportProblem);
+    }
+
+    /// <summary>
+    /// This run's results plus those of notebooks run earlier into the same folder (whose .dib still exists),
+    /// so running one notebook does not drop the others from the report. Sorted by name.
+    /// </summary>
+    static IReadOnlyList<NotebookResult> WithEarlierRuns(IReadOnlyList<NotebookResult> current, string notebooksDir)
+    {
+        var byName = current.ToDictionary(r => r.Name, StringComparer.Ordinal);
+        foreach (var file in Directory.GetFiles(notebooksDir, "*.run.json"))
+            if (NotebookResult.TryRead(file) is { } earlier && !byName.ContainsKey(earlier.Name) && File.Exists(earlier.Source))
+                byName[earlier.Name] = earlier;
+        return byName.Values.OrderBy(r => r.Name, StringComparer.Ordinal).ToList();
     }
 
     /// <summary>"FAILED at cell 4 (`x.Foo()`): NullReferenceException: ...", for logs and the report.</summary>

@@ -99,7 +99,8 @@ public static partial class ReportWriter
             var type = cell.GetProperty("cell_type").GetString();
             if (type == "markdown")
             {
-                html.Append("<div class=\"markdown\">\n").Append(Markdig.Markdown.ToHtml(source, Markdown)).Append("</div>\n");
+                var rendered = LocalImages(Markdig.Markdown.ToHtml(source, Markdown), Path.GetDirectoryName(result.Source), reportDir, result.Name);
+                html.Append("<div class=\"markdown\">\n").Append(rendered).Append("</div>\n");
                 continue;
             }
             if (type != "code" || string.IsNullOrWhiteSpace(source)) continue;
@@ -180,6 +181,24 @@ public static partial class ReportWriter
         File.WriteAllBytes(path, bytes);
         return relative;
     }
+
+    /// <summary>Copies images a markdown cell links by relative path (from the notebook's folder) into figures/ and points at the copies.</summary>
+    static string LocalImages(string html, string? notebookDir, string reportDir, string notebook) =>
+        notebookDir is null ? html : ImageSource().Replace(html, m =>
+        {
+            var src = WebUtility.HtmlDecode(m.Groups[2].Value);
+            if (src.Contains("://", StringComparison.Ordinal) || src.StartsWith("data:", StringComparison.Ordinal) || Path.IsPathRooted(src))
+                return m.Value;
+            var file = Path.GetFullPath(Path.Combine(notebookDir, src));
+            if (!File.Exists(file)) return m.Value;
+            var relative = $"figures/{Anchor(notebook)}/md-{Anchor(Path.GetFileNameWithoutExtension(file))}{Path.GetExtension(file)}";
+            Directory.CreateDirectory(Path.Combine(reportDir, "figures", Anchor(notebook)));
+            File.Copy(file, Path.Combine(reportDir, relative), overwrite: true);
+            return $"{m.Groups[1].Value}{Escape(relative)}{m.Groups[3].Value}";
+        });
+
+    [GeneratedRegex("""(<img\b[^>]*\bsrc=")([^"]+)(")""", RegexOptions.IgnoreCase)]
+    private static partial Regex ImageSource();
 
     /// <summary>Removes script tags that load plotly.js from the web (the page loads the bundled copy) and counts charts.</summary>
     public static (string Html, int Plots) Offline(string html)

@@ -32,6 +32,11 @@ public sealed class RunVerb : IVerb
         args.RejectUnknown(Name);
         var notebooks = NotebookRun.Resolve(args.Positional, KitPaths.Notebooks);
 
+        var library = Path.Combine(KitPaths.Root, "artifacts", "lib", "Diffusion.Lib.dll");
+        if (!File.Exists(library))
+            Console.Error.WriteLine($"warning: {library} is missing, so notebooks cannot reference the library. " +
+                                    "Build it with `dotnet build` (running the kit with `dotnet run --project tools/Diffusion.Kit` builds it too).");
+
         var options = new RunOptions(notebooks, mode, TimeSpan.FromSeconds(timeout), outDir, report);
         var summary = await NotebookRun.RunAsync(options, Console.WriteLine, cancel);
 
