@@ -77,7 +77,7 @@ public static class Views
             using var scope = NewDisposeScope();
             var flat = image.flatten(-2);
             using var index = tensor(order, device: image.device);
-            var result = flat.index_select(-1, index).unflatten(-1, [_height, _width]);
+            var result = flat.index_select(flat.dim() - 1, index).unflatten(flat.dim() - 1, [_height, _width]);
             return result.MoveToOuterDisposeScope();
         }
     }
