@@ -12,12 +12,15 @@ public static class ShippedModels
         Path.Combine(root ?? KitPaths.Models, DigitRecipe.FolderName(kind));
 
     /// <summary>The course's UNet of <paramref name="kind"/> with its weights after <paramref name="epoch"/> (eval mode).</summary>
-    public static DigitUNet LoadUNet(DigitModelKind kind, int epoch, string? folder = null)
+    public static DigitUNet LoadUNet(DigitModelKind kind, int epoch, string? folder = null) =>
+        LoadUNet(DigitRecipe.Course(kind), epoch, folder);
+
+    /// <summary>The UNet a recipe trains, with its weights after <paramref name="epoch"/> from <paramref name="folder"/>.</summary>
+    public static DigitUNet LoadUNet(DigitRecipe recipe, int epoch, string? folder = null)
     {
-        if (kind == DigitModelKind.Classifier) throw new ArgumentException("the classifier is not a UNet: use LoadClassifier.", nameof(kind));
-        var recipe = DigitRecipe.Course(kind);
+        if (recipe.Kind == DigitModelKind.Classifier) throw new ArgumentException("the classifier is not a UNet: use LoadClassifier.", nameof(recipe));
         var net = new DigitUNet(recipe.UNetKind, recipe.Hidden);
-        LoadInto(net, recipe, kind, epoch, folder);
+        LoadInto(net, recipe, recipe.Kind, epoch, folder);
         return net;
     }
 

@@ -1,0 +1,47 @@
+using Diffusion.Runtime;
+using Diffusion.Training;
+
+namespace Diffusion.Models;
+
+/// <summary>
+/// A part B model as the notebooks use it: its recipe, the folder with its snapshots, loss history and manifest.
+/// <see cref="Get"/> picks by mode: the shipped model (pretrained), a course-settings run (full, resumable),
+/// or a tiny model trained in seconds (smoke).
+/// </summary>
+public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
+{
+    public DigitModelKind Kind => Recipe.Kind;
+    /// <summary>The epochs whose weights were kept: the course's figures use the first and the last.</summary>
+    public IReadOnlyList<int> Snapshots => Recipe.Settings.Snapshots;
+
+    public static TrainedDigitModel Get(DigitModelKind kind, KitMode? mode = null, IProgress<TrainingProgress>? progress = null, long seed = 0)
+    {
+        var m = mode ?? KitModes.Current;
+        switch (m)
+        {
+            case KitMode.Pretrained:
+                return new TrainedDigitModel(DigitRecipe.Course(kind), ShippedModels.Folder(kind));
+            case KitMode.Full:
+                return Train(DigitRecipe.Course(kind, seed), Path.Combine(KitPaths.Out, "train", DigitRecipe.FolderName(kind)), progress, fresh: false);
+            default:
+                // Smoke: the same code path with a sliver of the work, so a test run takes seconds.
+                var smoke = DigitRecipe.Course(kind, seed).WithEpochs(2) with { Hidden = 8 };
+                smoke = smoke with { Settings = smoke.Settings with { MaxStepsPerEpoch = 2, BatchSize = 32 } };
+                return Train(smoke, Path.Combine(KitPaths.Out, "smoke", DigitRecipe.FolderName(kind)), progress, fresh: true);
+        }
+    }
+
+    /// <param name="fresh">start over (smoke runs are throwaway); otherwise an interrupted run resumes</param>
+    static TrainedDigitModel Train(DigitRecipe recipe, string folder, IProgress<TrainingProgress>? progress, bool fresh)
+    {
+        using var data = Data.Mnist.Load("train");
+        if (fresh && Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        DigitTraining.Run(recipe, data, folder, $"TrainedDigitModel.Get({recipe.Kind}) from a notebook", progress);
+        return new TrainedDigitModel(recipe, folder);
+    }
+
+    public DigitUNet LoadUNet(int epoch) => ShippedModels.LoadUNet(Recipe, epoch, Folder);
+    public DigitNoisePredictor LoadNoisePredictor(int epoch) => new(LoadUNet(epoch));
+    public LossHistory History => LossHistory.Load(Path.Combine(Folder, Trainer<TorchSharp.torch.nn.Module>.HistoryFile));
+    public TrainingManifest Manifest => TrainingManifest.Load(Folder);
+}
