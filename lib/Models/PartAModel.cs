@@ -1,0 +1,134 @@
+using Diffusion.Data;
+using Diffusion.Imaging;
+using Diffusion.Sampling;
+using Diffusion.Schedules;
+using Diffusion.Training;
+using static TorchSharp.torch;
+
+namespace Diffusion.Models;
+
+/// <summary>
+/// A pretrained model as part A's notebooks drive it: a noise predictor plus what the sections need to talk to it:
+/// how a prompt becomes a conditioning, the image size and value range, the strided timesteps, a test image,
+/// and default prompts for each section. Any trained model is a backend: <see cref="Default"/> picks the kit's
+/// text-to-image model when it is shipped, else the part B class-conditioned digit model (prompts "a 0" .. "a 9").
+/// </summary>
+public sealed class PartAModel : IDisposable
+{
+    readonly Func<string, Conditioning> _prompt;
+    readonly Func<string, int, Tensor> _loadImage;
+
+    public string Name { get; }
+    public INoisePredictor Predictor { get; }
+    public ValueRange Range { get; }
+    /// <summary>The stride of the strided timesteps (course: 30 for T = 1000).</summary>
+    public int Stride { get; }
+    public PartAPrompts Prompts { get; }
+
+    public PartAModel(string name, INoisePredictor predictor, ValueRange range, int stride, PartAPrompts prompts,
+        Func<string, Conditioning> prompt, Func<string, int, Tensor> loadImage)
+    {
+        Name = name; Predictor = predictor; Range = range; Stride = stride; Prompts = prompts;
+        _prompt = prompt; _loadImage = loadImage;
+    }
+
+    public NoiseSchedule Schedule => Predictor.Schedule;
+    public int Size => Predictor.Height;
+
+    /// <summary>The strided timesteps (1.4): T - 1 rounded down to the stride, ..., 0.</summary>
+    public int[] Timesteps(int? stride = null) => Schedules.Timesteps.Strided(Schedule, stride ?? Stride);
+
+    /// <summary>The conditioning for a prompt; "" is the null (unconditional) prompt.</summary>
+    public Conditioning Prompt(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Length == 0 ? Conditioning.Null : _prompt(text);
+    }
+
+    /// <summary>A test picture (a file in data/images/, or "mnist:D" for a test digit D) at the model's size and range, C x H x W.</summary>
+    public Tensor LoadImage(string name) => _loadImage(name, Size);
+
+    public void Dispose() => (Predictor as IDisposable)?.Dispose();
+
+    public override string ToString() => $"{Name}: {Predictor.Channels}x{Size}x{Size}, T = {Schedule.Steps}, stride {Stride}";
+
+    /// <summary>
+    /// The kit's default part A model: the text-to-image model when shipped, else the digit model. Part A always uses a
+    /// pretrained model, so full mode is pretrained mode here; smoke mode trains a tiny digit model for seconds.
+    /// </summary>
+    public static PartAModel Default(Runtime.KitMode? mode = null)
+    {
+        var m = mode ?? Runtime.KitModes.Current;
+        if (m == Runtime.KitMode.Smoke)
+        {
+            var tiny = TrainedDigitModel.Get(DigitModelKind.Class, m);
+            return Digits(tiny.Snapshots[^1], tiny);
+        }
+        return Digits();
+    }
+
+    /// <summary>The part B class-conditioned UNet (epoch 20 unless given) as a part A backend: prompts name digits.</summary>
+    public static PartAModel Digits(int epoch = 20, TrainedDigitModel? trained = null)
+    {
+        var predictor = trained is null
+            ? ShippedModels.LoadNoisePredictor(DigitModelKind.Class, epoch)
+            : trained.LoadNoisePredictor(epoch);
+        var prompts = new PartAPrompts(
+            Generate: ["a 3", "a 5", "a 7"],
+            TestImage: "mnist:5",
+            OwnImages: ["mnist:2", "mnist:8"],
+            WebImage: "astronaut.png",
+            Drawings: ["house.png", "flower.png"],
+            Mask: "top-half",
+            EditPrompts: ["a 0", "a 4", "a 9"],
+            Anagrams: [("a 6", "a 9"), ("a 1", "a 7"), ("a 2", "a 5")],
+            Hybrids: [("a 0", "a 1"), ("a 8", "a 3"), ("a 6", "a 4")],
+            HybridKernel: 9, HybridSigma: 2);
+        return new PartAModel($"class-conditioned digit UNet (epoch {epoch})", predictor, ValueRange.ZeroOne, stride: 10, prompts,
+            DigitPrompt, LoadDigitImage);
+    }
+
+    /// <summary>"a 7", "the digit 7", "7", "a photo of a 7": class 7. Near-null prompts such as "a high quality photo" give the null class.</summary>
+    public static Conditioning DigitPrompt(string text)
+    {
+        var digits = text.Where(char.IsAsciiDigit).ToList();
+        if (digits.Count == 1) return Conditioning.Class(digits[0] - '0');
+        if (digits.Count == 0 && text.Contains("high quality photo", StringComparison.OrdinalIgnoreCase)) return Conditioning.Null;
+        throw new ArgumentException(
+            $"the digit model understands prompts that name one digit, like \"a 7\" (or \"\" for none); got \"{text}\".", nameof(text));
+    }
+
+    /// <summary>
+    /// A picture for the digit model: "mnist:D" is the first test digit D; a file is made grayscale, resized to 28x28 and,
+    /// when its background is light (drawings, photos), inverted so it looks like MNIST's white-on-black.
+    /// </summary>
+    static Tensor LoadDigitImage(string name, int size)
+    {
+        if (name.StartsWith("mnist:", StringComparison.Ordinal))
+        {
+            if (!int.TryParse(name.AsSpan(6), out var digit) || digit is < 0 or > 9)
+                throw new ArgumentException($"\"mnist:D\" needs a digit D from 0 to 9, got \"{name}\".", nameof(name));
+            using var test = Mnist.Load("test");
+            int index = Array.IndexOf(test.Labels, (long)digit);
+            return test.Images[index].clone();
+        }
+        using var scope = NewDisposeScope();
+        var image = TestImages.Load(name, size: size, grayscale: true);
+        if (image.mean().item<float>() > 0.5f) image = 1 - image;
+        return image.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Default prompts and pictures of each part A section for one backend (students change them in the notebooks).</summary>
+public sealed record PartAPrompts(
+    IReadOnlyList<string> Generate,
+    string TestImage,
+    IReadOnlyList<string> OwnImages,
+    string WebImage,
+    IReadOnlyList<string> Drawings,
+    string Mask,
+    IReadOnlyList<string> EditPrompts,
+    IReadOnlyList<(string First, string Second)> Anagrams,
+    IReadOnlyList<(string Low, string High)> Hybrids,
+    int HybridKernel = 33,
+    double HybridSigma = 2);
