@@ -66,6 +66,22 @@ public class ReportTests
         Assert.True(status.PlotsDrawn >= 1, status.Raw);
     }
 
+    [Fact]
+    public void LossCurveIsSmoothedWithoutBiasOnALogAxisAndLoadsPlotlyWhenMissing()
+    {
+        Assert.Equal([2.0, 2.0, 2.0], LossCurve.Smooth([2.0, 2.0, 2.0], 0.9));
+        Assert.Equal(5.0, LossCurve.Smooth([5.0, 1.0], 0.9)[0]);
+
+        var html = ChartDisplay.ToHtml(LossCurve.Plot([1.0, 0.5, 0.25], "loss"));
+
+        Assert.Contains("\"type\":\"log\"", html);
+        Assert.Contains("Plotly.newPlot", html);
+        Assert.Contains(ChartDisplay.PlotlyCdn, html);
+        Assert.Equal(1, ReportWriter.Offline(html).Plots);
+        Assert.DoesNotContain("cdn.plot.ly", ReportWriter.Offline(html).Html);
+        Assert.Throws<ArgumentException>(() => LossCurve.Plot([], "empty"));
+    }
+
     /// <summary>A report for one executed notebook holding markdown, stdout, one PNG (base64) and one Plotly chart.</summary>
     static string SyntheticReport(string pngBase64, PlotlyScript plotly)
     {
