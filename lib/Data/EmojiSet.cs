@@ -1,0 +1,218 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Diffusion.Imaging;
+using Diffusion.Runtime;
+using Diffusion.Training;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Diffusion.Data;
+
+/// <summary>One picture of the set: its concept (index into the concepts), the emoji drawn and the art style.</summary>
+public sealed record EmojiPicture(int Concept, string CodePoint, string UnicodeName, string Style);
+
+/// <summary>The concept list written beside the atlas (data/emoji/concepts.json).</summary>
+public sealed record EmojiSetFile(
+    string Format,
+    int Size,
+    int Content,
+    int Columns,
+    string Atlas,
+    string Fingerprint,
+    IReadOnlyDictionary<string, string> Sources,
+    IReadOnlyList<EmojiSetConcept> Concepts,
+    IReadOnlyList<EmojiPicture> Pictures);
+
+public sealed record EmojiSetConcept(string Key, string[] Names, string[] CodePoints, string[] Captions);
+
+/// <summary>
+/// The text-to-image training set: every curated <see cref="EmojiConcepts"/> concept in both art styles (Noto Color
+/// Emoji and EmojiOne 2), composited on white at 32 x 32 RGB with the emoji in the central 28 x 28 (room for the
+/// training-time shifts and scales). Stored compactly in data/emoji/: atlas.png (16 pictures a row, in the order of
+/// concepts.json's "pictures") and concepts.json (names, captions, sources, licences). <see cref="Build"/> makes it
+/// from the Debian packages; <see cref="Load"/> reads it as tensors.
+/// </summary>
+public sealed class EmojiSet : IDisposable
+{
+    public const string FormatName = "emoji-concepts-1";
+    public const string ConceptsFile = "concepts.json";
+    public const string AtlasFile = "atlas.png";
+    public const int Size = 32;
+    public const int Content = 28;
+    const int Columns = 16;
+    public const string NotoStyle = "noto", EmojiOneStyle = "emojione";
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static string DefaultFolder => Path.Combine(KitPaths.Data, "emoji");
+
+    public EmojiSetFile File { get; }
+    /// <summary>N x 3 x 32 x 32 float32 in [-1, 1] (the model's range), CPU.</summary>
+    public Tensor Images { get; }
+    /// <summary>The concept index of each picture.</summary>
+    public long[] Labels { get; }
+    public IReadOnlyList<EmojiSetConcept> Concepts => File.Concepts;
+    public int Count => Labels.Length;
+
+    EmojiSet(EmojiSetFile file, Tensor images)
+    {
+        File = file;
+        Images = images;
+        Labels = file.Pictures.Select(p => (long)p.Concept).ToArray();
+    }
+
+    public void Dispose() => Images.Dispose();
+
+    public override string ToString() => $"emoji set: {Count} pictures of {Concepts.Count} concepts, 3 x {Size} x {Size}";
+
+    /// <summary>The concept whose captions include <paramref name="caption"/>, or null.</summary>
+    public int? ConceptOf(string caption)
+    {
+        for (int i = 0; i < Concepts.Count; i++)
+            if (Concepts[i].Captions.Contains(caption, StringComparer.Ordinal)) return i;
+        return null;
+    }
+
+    /// <summary>The indices of the pictures of concept <paramref name="concept"/>.</summary>
+    public int[] PicturesOf(int concept) => Enumerable.Range(0, Count).Where(i => Labels[i] == concept).ToArray();
+
+    /// <summary>Reads data/emoji/ (or <paramref name="folder"/>).</summary>
+    public static EmojiSet Load(string? folder = null)
+    {
+        folder ??= DefaultFolder;
+        var file = ReadFile(folder);
+        var atlasPath = Path.Combine(folder, file.Atlas);
+        if (!System.IO.File.Exists(atlasPath))
+            throw new FileNotFoundException($"{folder} has {ConceptsFile} but no {file.Atlas}. Re-create it with: dotnet run --project tools/Diffusion.Kit -- emoji --force", atlasPath);
+        using var atlas = ImageTensor.Load(atlasPath, ValueRange.MinusOneOne);
+        int n = file.Pictures.Count, rows = (n + file.Columns - 1) / file.Columns;
+        if (atlas.shape[1] != rows * file.Size || atlas.shape[2] != file.Columns * file.Size)
+            throw new InvalidDataException($"{atlasPath} is {atlas.shape[2]} x {atlas.shape[1]}; {n} pictures of {file.Size} px in {file.Columns} columns need {file.Columns * file.Size} x {rows * file.Size}.");
+        using var scope = NewDisposeScope();
+        // 3 x (rows*S) x (cols*S) -> rows x cols x 3 x S x S -> N x 3 x S x S
+        var tiles = atlas.view(3, rows, file.Size, file.Columns, file.Size).permute(1, 3, 0, 2, 4)
+            .reshape(rows * file.Columns, 3, file.Size, file.Size).narrow(0, 0, n).contiguous();
+        return new EmojiSet(file, tiles.MoveToOuterDisposeScope());
+    }
+
+    public static EmojiSetFile ReadFile(string folder)
+    {
+        var path = Path.Combine(folder, ConceptsFile);
+        if (!System.IO.File.Exists(path))
+            throw new FileNotFoundException(
+                $"No emoji concept set in {folder} (no {ConceptsFile}). Make it with: dotnet run --project tools/Diffusion.Kit -- emoji", path);
+        EmojiSetFile? file;
+        try { file = JsonSerializer.Deserialize<EmojiSetFile>(System.IO.File.ReadAllText(path)); }
+        catch (JsonException e) { throw new InvalidDataException($"{path} is not an emoji concept list: {e.Message}"); }
+        if (file is null || file.Format != FormatName)
+            throw new InvalidDataException($"{path} is not an {FormatName} concept list (format '{file?.Format}').");
+        return file;
+    }
+
+    /// <summary>A hash of what the curated table and the rendering settings say, so a stale set is noticed.</summary>
+    public static string CurrentFingerprint()
+    {
+        var text = new StringBuilder($"{FormatName};{Size};{Content};{string.Join("|", EmojiConcepts.Phrasings)}\n");
+        foreach (var c in EmojiConcepts.All)
+            text.Append(c.Key).Append(';').AppendJoin("|", c.Names).Append(';').AppendJoin(",", c.CodePoints.Select(p => p.ToString("X4"))).Append('\n');
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+
+    /// <summary>Null when <paramref name="folder"/> holds a set matching the curated table, else what is wrong.</summary>
+    public static string? Problem(string? folder = null)
+    {
+        folder ??= DefaultFolder;
+        try
+        {
+            var file = ReadFile(folder);
+            if (file.Fingerprint != CurrentFingerprint())
+                return $"{Path.Combine(folder, ConceptsFile)} was made from another concept table ({file.Fingerprint}, now {CurrentFingerprint()})";
+            if (!System.IO.File.Exists(Path.Combine(folder, file.Atlas))) return $"{file.Atlas} is missing";
+            return null;
+        }
+        catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { return e.Message; }
+    }
+
+    /// <summary>
+    /// Makes data/emoji/ (atlas.png, concepts.json) from the Debian packages: for each concept's code point, the
+    /// Noto glyph (CBDT PNG, 136 x 128) and the EmojiOne PNG (64 x 64), each composited on white, padded square
+    /// and resized to 28 x 28 in the middle of a 32 x 32 white picture. Fails naming any emoji a source lacks.
+    /// </summary>
+    public static EmojiSetFile Build(EmojiSources sources, string? folder = null, Action<string>? log = null)
+    {
+        folder ??= DefaultFolder;
+        var font = EmojiFont.Load(sources.NotoFontPath);
+        var names = sources.UnicodeNames();
+        var pictures = new List<EmojiPicture>();
+        var rendered = new List<Rgb24[]>();
+        var missing = new List<string>();
+        for (int ci = 0; ci < EmojiConcepts.All.Count; ci++)
+        {
+            var concept = EmojiConcepts.All[ci];
+            foreach (var cp in concept.CodePoints)
+            {
+                string hex = cp.ToString("X4");
+                string name = names.GetValueOrDefault(cp, "?");
+                if (font.PngOf(cp) is { } notoPng) { rendered.Add(Render(notoPng)); pictures.Add(new(ci, hex, name, NotoStyle)); }
+                else missing.Add($"U+{hex} ({concept.Key}) in {EmojiSources.NotoPackage}");
+                if (sources.EmojiOnePng(cp) is { } onePath) { rendered.Add(Render(System.IO.File.ReadAllBytes(onePath))); pictures.Add(new(ci, hex, name, EmojiOneStyle)); }
+                else missing.Add($"U+{hex} ({concept.Key}) in {EmojiSources.EmojiOnePackage}");
+            }
+        }
+        if (missing.Count > 0)
+            throw new InvalidDataException($"emoji: these pictures are missing from the packages: {string.Join("; ", missing)}. Edit lib/Data/EmojiConcepts.cs.");
+
+        int rows = (pictures.Count + Columns - 1) / Columns;
+        using var atlas = new Image<Rgb24>(Columns * Size, rows * Size, new Rgb24(255, 255, 255));
+        for (int i = 0; i < rendered.Count; i++)
+        {
+            int x0 = i % Columns * Size, y0 = i / Columns * Size;
+            for (int y = 0; y < Size; y++)
+                for (int x = 0; x < Size; x++)
+                    atlas[x0 + x, y0 + y] = rendered[i][y * Size + x];
+        }
+        var file = new EmojiSetFile(FormatName, Size, Content, Columns, AtlasFile, CurrentFingerprint(),
+            new Dictionary<string, string>
+            {
+                [EmojiSources.NotoPackage] = $"{sources.NotoVersion} (Debian), NotoColorEmoji.ttf; SIL Open Font License 1.1",
+                [EmojiSources.EmojiOnePackage] = $"{sources.EmojiOneVersion} (Debian), EmojiOne 2 art assets/png; CC-BY-SA-4.0, Ranks.com / EmojiOne",
+                [EmojiSources.UnicodePackage] = "emoji-test.txt: CLDR short names; Unicode License",
+            },
+            EmojiConcepts.All.Select(c => new EmojiSetConcept(c.Key, c.Names, c.CodePoints.Select(p => p.ToString("X4")).ToArray(), c.Captions.ToArray())).ToList(),
+            pictures);
+        Directory.CreateDirectory(folder);
+        using var png = new MemoryStream();
+        atlas.SaveAsPng(png, new SixLabors.ImageSharp.Formats.Png.PngEncoder { CompressionLevel = SixLabors.ImageSharp.Formats.Png.PngCompressionLevel.BestCompression });
+        AtomicFile.Write(Path.Combine(folder, AtlasFile), s => s.Write(png.ToArray()));
+        AtomicFile.WriteText(Path.Combine(folder, ConceptsFile), JsonSerializer.Serialize(file, Json));
+        log?.Invoke($"emoji: wrote {pictures.Count} pictures of {EmojiConcepts.All.Count} concepts to {folder}");
+        return file;
+    }
+
+    /// <summary>A PNG (any size, with alpha) composited on white, padded square, resized to the 28 x 28 centre of 32 x 32.</summary>
+    public static Rgb24[] Render(byte[] pngBytes)
+    {
+        using var source = Image.Load<Rgba32>(pngBytes);
+        int side = Math.Max(source.Width, source.Height);
+        using var square = new Image<Rgb24>(side, side, new Rgb24(255, 255, 255));
+        int ox = (side - source.Width) / 2, oy = (side - source.Height) / 2;
+        for (int y = 0; y < source.Height; y++)
+            for (int x = 0; x < source.Width; x++)
+            {
+                var p = source[x, y];
+                float a = p.A / 255f;
+                byte Blend(byte c) => (byte)Math.Round(c * a + 255 * (1 - a));
+                square[ox + x, oy + y] = new Rgb24(Blend(p.R), Blend(p.G), Blend(p.B));
+            }
+        square.Mutate(c => c.Resize(Content, Content, KnownResamplers.Bicubic));
+        var result = Enumerable.Repeat(new Rgb24(255, 255, 255), Size * Size).ToArray();
+        int margin = (Size - Content) / 2;
+        for (int y = 0; y < Content; y++)
+            for (int x = 0; x < Content; x++)
+                result[(y + margin) * Size + x + margin] = square[x, y];
+        return result;
+    }
+}
