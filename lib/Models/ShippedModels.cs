@@ -11,6 +11,10 @@ public static class ShippedModels
     public static string Folder(DigitModelKind kind, string? root = null) =>
         Path.Combine(root ?? KitPaths.Models, DigitRecipe.FolderName(kind));
 
+    /// <summary>True when the shipped weights of <paramref name="kind"/> after every epoch the course shows are present.</summary>
+    public static bool IsPresent(DigitModelKind kind) =>
+        DigitRecipe.Course(kind).Settings.Snapshots.All(e => File.Exists(Path.Combine(Folder(kind), Trainer<TorchSharp.torch.nn.Module>.SnapshotName(e))));
+
     /// <summary>The course's UNet of <paramref name="kind"/> with its weights after <paramref name="epoch"/> (eval mode).</summary>
     public static DigitUNet LoadUNet(DigitModelKind kind, int epoch, string? folder = null) =>
         LoadUNet(DigitRecipe.Course(kind), epoch, folder);
