@@ -69,7 +69,7 @@ static class RunnerTestSupport
         return list;
     }
 
-    public static string Text(JsonElement value) => value.ValueKind == JsonValueKind.Array
+    public static string TextOf(JsonElement value) => value.ValueKind == JsonValueKind.Array
         ? string.Concat(value.EnumerateArray().Select(v => v.GetString()))
         : value.GetString() ?? "";
 }

@@ -26,16 +26,16 @@ public class RunnerTests
         using var doc = JsonDocument.Parse(File.ReadAllText(ipynb));
         var first = doc.RootElement.GetProperty("cells")[0];
         Assert.Equal("markdown", first.GetProperty("cell_type").GetString());
-        Assert.Contains("Some *words*.", Text(first.GetProperty("source")));
+        Assert.Contains("Some *words*.", TextOf(first.GetProperty("source")));
 
         var outputs = Outputs(ipynb);
         var shown = Assert.Single(outputs, o => o.Cell == 2).Output;
         Assert.Equal("display_data", shown.GetProperty("output_type").GetString());
-        Assert.Contains("shown value", Text(shown.GetProperty("data").GetProperty("text/plain")));
+        Assert.Contains("shown value", TextOf(shown.GetProperty("data").GetProperty("text/plain")));
         var printed = Assert.Single(outputs, o => o.Cell == 3).Output;
         Assert.Equal("stream", printed.GetProperty("output_type").GetString());
         Assert.Equal("stdout", printed.GetProperty("name").GetString());
-        Assert.Equal("printed line\n", Text(printed.GetProperty("text")));
+        Assert.Equal("printed line\n", TextOf(printed.GetProperty("text")));
         var returned = Assert.Single(outputs, o => o.Cell == 4).Output;
         Assert.Equal("execute_result", returned.GetProperty("output_type").GetString());
         Assert.Contains("42", returned.GetProperty("data").GetRawText());
@@ -119,7 +119,7 @@ public class RunnerTests
         var result = Assert.Single(summary.Results);
         Assert.True(result.Status == NotebookStatus.Ok, NotebookRun.Describe(result));
         var outputs = Outputs(Path.Combine(summary.NotebooksDir, "refs.ipynb"));
-        var printed = Text(Assert.Single(outputs, o => o.Output.GetProperty("output_type").GetString() == "stream").Output.GetProperty("text"));
+        var printed = TextOf(Assert.Single(outputs, o => o.Output.GetProperty("output_type").GetString() == "stream").Output.GetProperty("text"));
         Assert.Contains("Installed Packages", Assert.Single(outputs, o => o.Output.GetProperty("output_type").GetString() == "display_data").Output.GetRawText());
         Assert.Equal($"{dir}\nSmoke\n<p><em>hi</em></p>\n", printed);
     }
