@@ -47,6 +47,7 @@ public sealed class DigitClassifier : Module<Tensor, Tensor>
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         eval();
-        return forward(images).argmax(1).data<long>().ToArray();
+        var device = parameters().First().device;
+        return forward(images.to(device)).argmax(1).cpu().data<long>().ToArray();
     }
 }

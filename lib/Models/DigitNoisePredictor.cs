@@ -52,12 +52,15 @@ public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
         using var scope = NewDisposeScope();
         using var _ = no_grad();
         Network.eval();
-        var time = full(n, (t + 1f) / Schedule.Steps, dtype: ScalarType.Float32);
+        var device = Network.parameters().First().device;
+        var x = xt.to(device);
+        var time = full(n, (t + 1f) / Schedule.Steps, dtype: ScalarType.Float32, device: device);
         Tensor? classes = null;
         if (Network.Kind == DigitUNetKind.ClassConditioned)
             classes = conditioning.Kind == ConditioningKinds.Class
                 ? nn.functional.one_hot(tensor(conditioning.LabelsFor(n).Select(l => (long)l).ToArray()), DigitUNet.Classes).to(ScalarType.Float32)
                 : zeros(n, DigitUNet.Classes);
-        return new NoisePrediction(Network.forward(xt, time, classes).MoveToOuterDisposeScope());
+        classes = classes?.to(device);
+        return new NoisePrediction(Network.forward(x, time, classes).to(xt.device).MoveToOuterDisposeScope());
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using Diffusion.Runtime;
 using Diffusion.Training;
 
@@ -57,6 +58,7 @@ public static class ShippedModels
                 $"Train it with: dotnet run --project tools/Diffusion.Kit -- train {kind.ToString().ToLowerInvariant()} --out {dir}", path);
         }
         WeightsFile.Load(path, net, recipe.Architecture);
+        net.to(Runtime.KitDevice.Current);
         net.eval();
     }
 }

@@ -33,15 +33,17 @@ public sealed class DdpmObjective : ITrainingObjective<DigitUNet>
     {
         long n = images.shape[0];
         int steps = Schedule.Steps;
+        // Random numbers come from the CPU generator, then move to the images' device (same draws on every device).
         var t = randint(1, steps + 1, [n], dtype: ScalarType.Int64, generator: generator);
-        var abar = _alphaBars.index_select(0, t - 1).view(n, 1, 1, 1);
-        var eps = randn(images.shape, generator: generator);
+        var abar = _alphaBars.index_select(0, t - 1).view(n, 1, 1, 1).to(images.device);
+        var eps = randn(images.shape, generator: generator).to(images.device);
+        t = t.to(images.device);
         var xt = abar.sqrt() * images + (1 - abar).sqrt() * eps;
         var tNormalised = t.to(ScalarType.Float32) / steps;
         Tensor? c = null;
         if (model.Kind == DigitUNetKind.ClassConditioned)
         {
-            var keep = (rand([n, 1], generator: generator) >= UnconditionalProbability).to(ScalarType.Float32);
+            var keep = (rand([n, 1], generator: generator) >= UnconditionalProbability).to(ScalarType.Float32).to(images.device);
             c = one_hot(labels, DigitUNet.Classes).to(ScalarType.Float32) * keep;
         }
         return mse_loss(model.forward(xt, tNormalised, c), eps);

@@ -17,7 +17,7 @@ public sealed class OneStepDenoisingObjective(double sigma) : ITrainingObjective
 
     public Tensor Loss(DigitUNet model, Tensor images, Tensor labels, Generator generator)
     {
-        var noisy = images + Sigma * randn(images.shape, generator: generator);
+        var noisy = images + Sigma * randn(images.shape, generator: generator).to(images.device);
         return mse_loss(model.forward(noisy), images);
     }
 }

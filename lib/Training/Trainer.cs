@@ -59,6 +59,8 @@ public sealed class Trainer<TModel> where TModel : nn.Module
             throw new ArgumentException($"labels must hold one value per image ({images.shape[0]}), got {string.Join("x", labels.shape)}.", nameof(labels));
         Directory.CreateDirectory(_folder);
 
+        var device = Runtime.KitDevice.Current;
+        model.to(device);
         var optimizer = optim.Adam(model.parameters(), lr: _settings.LearningRate);
         var history = Resume(model, optimizer);
         long n = images.shape[0];
@@ -80,8 +82,8 @@ public sealed class Trainer<TModel> where TModel : nn.Module
                 {
                     long start = (long)step * _settings.BatchSize;
                     var batch = order.narrow(0, start, Math.Min(_settings.BatchSize, n - start));
-                    var x = images.index_select(0, batch);
-                    var y = labels.index_select(0, batch);
+                    var x = images.index_select(0, batch).to(device);
+                    var y = labels.index_select(0, batch).to(device);
                     optimizer.zero_grad();
                     var lossTensor = objective.Loss(model, x, y, generator);
                     lossTensor.backward();
