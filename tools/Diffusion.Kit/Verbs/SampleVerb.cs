@@ -22,13 +22,15 @@ public sealed class SampleVerb : IVerb
           --out DIR        where PNGs go (default out/samples/<model>): CLASS_INDEX.png (class) or INDEX.png (time)
           --grid           also write grid.png
           --gif            also write sampling.gif (the denoising process)
-        """;
+        """ + TextToImageCommands.SampleUsage;
 
     public Task<int> RunAsync(Args args, CancellationToken cancel)
     {
-        var model = DigitRecipe.ParseKind(args.String("model", "class"), "model");
-        if (model is not (DigitModelKind.Class or DigitModelKind.Time))
-            throw new ArgumentException($"--model must be class or time (the noise-predicting models), got '{args.String("model")}'.", "model");
+        if (args.String("model") is "text" or "text-to-image") return TextToImageCommands.Sample(args, cancel);   // part A's model
+        var modelName = args.String("model", "class");
+        if (modelName is not ("class" or "class-conditioned" or "time" or "time-conditioned"))
+            throw new ArgumentException($"--model must be class, time or text (the noise-predicting models), got '{modelName}'.", "model");
+        var model = DigitRecipe.ParseKind(modelName, "model");
         int[] digits = model == DigitModelKind.Class ? ParseClasses(args.String("class", "0-9")) : [];
         int count = args.Int("count", model == DigitModelKind.Class ? 4 : 40, 1, 10_000);
         double gamma = args.Double("guidance", 5);
