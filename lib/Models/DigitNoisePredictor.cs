@@ -45,22 +45,47 @@ public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
 
     public NoisePrediction Predict(Tensor xt, int t, Conditioning conditioning)
     {
+        Check(t, conditioning);
+        using var scope = NewDisposeScope();
+        return new NoisePrediction(Forward(xt, t, OneHot(conditioning, (int)xt.shape[0])).MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Both conditionings in one forward pass of 2N (BatchNorm in eval mode keeps samples independent).</summary>
+    public (NoisePrediction First, NoisePrediction Second) PredictPair(Tensor xt, int t, Conditioning first, Conditioning second)
+    {
+        Check(t, first);
+        Check(t, second);
+        int n = (int)xt.shape[0];
+        using var scope = NewDisposeScope();
+        var classes = Network.Kind == DigitUNetKind.ClassConditioned ? cat([OneHot(first, n)!, OneHot(second, n)!], 0) : null;
+        var both = Forward(cat([xt, xt], 0), t, classes);
+        return (new NoisePrediction(both.narrow(0, 0, n).MoveToOuterDisposeScope()),
+                new NoisePrediction(both.narrow(0, n, n).MoveToOuterDisposeScope()));
+    }
+
+    void Check(int t, Conditioning conditioning)
+    {
         if (Reject(conditioning) is { } why) throw new ArgumentException(why, nameof(conditioning));
         if (t < 0 || t >= Schedule.Steps)
             throw new ArgumentOutOfRangeException(nameof(t), t, $"t must be a schedule index from 0 to {Schedule.Steps - 1}.");
-        int n = (int)xt.shape[0];
-        using var scope = NewDisposeScope();
-        using var _ = no_grad();
+    }
+
+    /// <summary>N x 10 one-hot classes (zeros for the null conditioning), or null for the time-only model.</summary>
+    Tensor? OneHot(Conditioning conditioning, int n)
+    {
+        if (Network.Kind != DigitUNetKind.ClassConditioned) return null;
+        return conditioning.Kind == ConditioningKinds.Class
+            ? nn.functional.one_hot(tensor(conditioning.LabelsFor(n).Select(l => (long)l).ToArray()), DigitUNet.Classes).to(ScalarType.Float32)
+            : zeros(n, DigitUNet.Classes);
+    }
+
+    /// <summary>The network on its device in inference mode; the result comes back to x_t's device.</summary>
+    Tensor Forward(Tensor xt, int t, Tensor? classes)
+    {
+        using var _ = inference_mode();
         Network.eval();
         var device = Network.parameters().First().device;
-        var x = xt.to(device);
-        var time = full(n, (t + 1f) / Schedule.Steps, dtype: ScalarType.Float32, device: device);
-        Tensor? classes = null;
-        if (Network.Kind == DigitUNetKind.ClassConditioned)
-            classes = conditioning.Kind == ConditioningKinds.Class
-                ? nn.functional.one_hot(tensor(conditioning.LabelsFor(n).Select(l => (long)l).ToArray()), DigitUNet.Classes).to(ScalarType.Float32)
-                : zeros(n, DigitUNet.Classes);
-        classes = classes?.to(device);
-        return new NoisePrediction(Network.forward(x, time, classes).to(xt.device).MoveToOuterDisposeScope());
+        var time = full(xt.shape[0], (t + 1f) / Schedule.Steps, dtype: ScalarType.Float32, device: device);
+        return Network.forward(xt.to(device), time, classes?.to(device)).to(xt.device);
     }
 }

@@ -37,6 +37,14 @@ public interface INoisePredictor
     /// The caller owns (disposes) the returned tensors.
     /// </summary>
     NoisePrediction Predict(Tensor xt, int t, Conditioning conditioning);
+
+    /// <summary>
+    /// Predictions for the same x_t under two conditionings (classifier-free guidance needs the conditional and the
+    /// unconditional one every step). Models whose samples are independent within a batch override this with one
+    /// forward pass of 2N, which is cheaper on a CPU than two of N; the numbers are the same.
+    /// </summary>
+    (NoisePrediction First, NoisePrediction Second) PredictPair(Tensor xt, int t, Conditioning first, Conditioning second) =>
+        (Predict(xt, t, first), Predict(xt, t, second));
 }
 
 /// <summary>A predicted noise and, for models that learn it, the variance output v in [-1, 1] (same shape).</summary>

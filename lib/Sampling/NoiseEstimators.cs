@@ -97,8 +97,7 @@ public sealed class ClassifierFreeGuidance : INoiseEstimator
     public NoisePrediction Estimate(Tensor xt, int t)
     {
         using var scope = NewDisposeScope();
-        var conditional = Model.Predict(xt, t, Conditioning);
-        var unconditional = Model.Predict(xt, t, Unconditional);
+        var (conditional, unconditional) = Model.PredictPair(xt, t, Conditioning, Unconditional);
         var eps = unconditional.Noise + Gamma * (conditional.Noise - unconditional.Noise);     // 1.6
         return new NoisePrediction(eps, conditional.Variance).MoveToOuterDisposeScope();
     }

@@ -30,7 +30,7 @@ public static class TextToImageSampling
     public static SamplingResult Sample(TextNoisePredictor model, string prompt, int count, double gamma = 7, int steps = 34, long seed = 0, int keepEvery = 0)
     {
         Text.TextEncoder.CheckPrompt(prompt);
-        var estimator = new BatchedGuidance(model, Conditioning.Prompt(prompt), gamma);
+        var estimator = model.Guided(Conditioning.Prompt(prompt), gamma);   // one batched pass a step (PredictPair)
         using var generator = new Generator((ulong)seed);
         return Sampler.Sample(estimator, count, generator, StridedSteps(model.Schedule, steps), new SamplerOptions { KeepEvery = keepEvery });
     }

@@ -95,3 +95,36 @@ public class ModelTests
         Assert.Contains("2 x 10", e.Message);
     }
 }
+
+public class DigitNoisePredictorTests
+{
+    [Fact]
+    public void OnePassPairEqualsTwoPassesAndGuidanceUsesIt()
+    {
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        using var model = new DigitNoisePredictor(new DigitUNet(DigitUNetKind.ClassConditioned, 8));
+        var x = randn(3, 1, 28, 28);
+        var digits = Diffusion.Sampling.Conditioning.Classes(1, 5, 9);
+        var (c, u) = model.PredictPair(x, 120, digits, Diffusion.Sampling.Conditioning.Null);
+        using var c2 = model.Predict(x, 120, digits);
+        using var u2 = model.Predict(x, 120, Diffusion.Sampling.Conditioning.Null);
+        Assert.True(c.Noise.allclose(c2.Noise, rtol: 1e-5, atol: 1e-5));
+        Assert.True(u.Noise.allclose(u2.Noise, rtol: 1e-5, atol: 1e-5));
+        // eps_u + gamma (eps_c - eps_u), computed here from the separate passes (1.6 / B.4).
+        using var guided = Diffusion.Sampling.NoiseEstimators.Guided(model, digits, 5).Estimate(x, 120);
+        Assert.True(guided.Noise.allclose(u2.Noise + 5 * (c2.Noise - u2.Noise), rtol: 1e-4, atol: 1e-4));
+        c.Dispose(); u.Dispose();
+    }
+
+    [Fact]
+    public void TheTimeOnlyModelRefusesClassesAndTheClassModelRefusesTen()
+    {
+        using var time = new DigitNoisePredictor(new DigitUNet(DigitUNetKind.TimeConditioned, 4));
+        using var cls = new DigitNoisePredictor(new DigitUNet(DigitUNetKind.ClassConditioned, 4));
+        using var x = randn(1, 1, 28, 28);
+        Assert.Contains("unconditional", Assert.Throws<ArgumentException>(() => time.Predict(x, 0, Diffusion.Sampling.Conditioning.Class(3))).Message);
+        Assert.Contains("got 10", Assert.Throws<ArgumentException>(() => cls.Predict(x, 0, Diffusion.Sampling.Conditioning.Class(10))).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => cls.Predict(x, 300, Diffusion.Sampling.Conditioning.Null));
+    }
+}
