@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Diffusion.Runtime;
 
 namespace Diffusion.Data;
