@@ -50,7 +50,7 @@ public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
         return new NoisePrediction(Forward(xt, t, OneHot(conditioning, (int)xt.shape[0])).MoveToOuterDisposeScope());
     }
 
-    /// <summary>Both conditionings in one forward pass of 2N (BatchNorm in eval mode keeps samples independent).</summary>
+    /// <summary>Both conditionings in one pass: one encoding of x_t, one decoding of 2N (eval-mode BatchNorm keeps samples independent).</summary>
     public (NoisePrediction First, NoisePrediction Second) PredictPair(Tensor xt, int t, Conditioning first, Conditioning second)
     {
         Check(t, first);
@@ -58,7 +58,16 @@ public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
         int n = (int)xt.shape[0];
         using var scope = NewDisposeScope();
         var classes = Network.Kind == DigitUNetKind.ClassConditioned ? cat([OneHot(first, n)!, OneHot(second, n)!], 0) : null;
-        var both = Forward(cat([xt, xt], 0), t, classes);
+        Tensor both;
+        using (inference_mode())
+        {
+            // The encoder sees only x_t: run it once, decode under both conditionings (2N).
+            Network.eval();
+            var device = Network.parameters().First().device;
+            var features = Network.Encode(xt.to(device)).Twice();
+            var time = full(2 * n, (t + 1f) / Schedule.Steps, dtype: ScalarType.Float32, device: device);
+            both = Network.Decode(features, time, classes?.to(device)).to(xt.device);
+        }
         return (new NoisePrediction(both.narrow(0, 0, n).MoveToOuterDisposeScope()),
                 new NoisePrediction(both.narrow(0, n, n).MoveToOuterDisposeScope()));
     }

@@ -64,40 +64,66 @@ public sealed class DigitUNet : Module
     public Tensor forward(Tensor x, Tensor? t = null, Tensor? classOneHot = null)
     {
         CheckInput(x, t, classOneHot);
-        long n = x.shape[0];
         using var scope = NewDisposeScope();
+        return Decode(Encode(x), t, classOneHot).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The encoder's outputs (e0, e1, e2) and the unflattened bottleneck, before any conditioning enters.</summary>
+    public sealed record Features(Tensor X0, Tensor X1, Tensor X2, Tensor U0)
+    {
+        /// <summary>The same features twice over (2N): guidance decodes one encoding under two conditionings.</summary>
+        public Features Twice() => new(cat([X0, X0], 0), cat([X1, X1], 0), cat([X2, X2], 0), cat([U0, U0], 0));
+    }
+
+    /// <summary>
+    /// The half of the network that sees only x_t. Time and class enter after it (spec 2.1, 2.4), so classifier-free
+    /// guidance can encode once and decode twice.
+    /// </summary>
+    public Features Encode(Tensor x)
+    {
+        CheckInput(x, null, null, conditioned: false);
         var x0 = e0.call(x);
         var x1 = e1.call(x0);
         var x2 = e2.call(x1);
-        var u0 = unflatten.call(flatten.call(x2));
+        return new Features(x0, x1, x2, unflatten.call(flatten.call(x2)));
+    }
+
+    /// <summary>The decoder: u0 = c1 * u0 + t1, u1 = c2 * UpBlock(cat(u0, e2)) + t2, then up to 28x28 and the output conv.</summary>
+    public Tensor Decode(Features f, Tensor? t = null, Tensor? classOneHot = null)
+    {
+        long n = f.U0.shape[0];
+        CheckConditioning(n, t, classOneHot);
+        var dtype = f.U0.dtype;
+        var u0 = f.U0;
         Tensor? t1 = null, t2 = null;
         if (t is not null && fc1_t is not null)
         {
-            var tt = t.reshape(n, 1).to(x.dtype);
+            var tt = t.reshape(n, 1).to(dtype);
             t1 = fc1_t.call(tt).view(n, -1, 1, 1);
             t2 = fc2_t!.call(tt).view(n, -1, 1, 1);
         }
         if (classOneHot is not null && fc1_c is not null)
-        {
-            var c = classOneHot.to(x.dtype);
-            u0 = u0 * fc1_c.call(c).view(n, -1, 1, 1);
-        }
+            u0 = u0 * fc1_c.call(classOneHot.to(dtype)).view(n, -1, 1, 1);
         if (t1 is not null) u0 = u0 + t1;
-        var u1 = up1.call(cat([u0, x2], 1));
+        var u1 = up1.call(cat([u0, f.X2], 1));
         if (classOneHot is not null && fc2_c is not null)
-            u1 = u1 * fc2_c.call(classOneHot.to(x.dtype)).view(n, -1, 1, 1);
+            u1 = u1 * fc2_c.call(classOneHot.to(dtype)).view(n, -1, 1, 1);
         if (t2 is not null) u1 = u1 + t2;
-        var u2 = up2.call(cat([u1, x1], 1));
-        var h = head.call(cat([u2, x0], 1));
-        return output.call(h).MoveToOuterDisposeScope();
+        var u2 = up2.call(cat([u1, f.X1], 1));
+        var h = head.call(cat([u2, f.X0], 1));
+        return output.call(h);
     }
 
-    void CheckInput(Tensor x, Tensor? t, Tensor? c)
+    void CheckInput(Tensor x, Tensor? t, Tensor? c, bool conditioned = true)
     {
         if (x.ndim != 4 || x.shape[1] != 1 || x.shape[2] != Size || x.shape[3] != Size)
             throw new ArgumentException(
                 $"x must be N x 1 x {Size} x {Size} (MNIST digits), got {Shape(x)}. The course's UNet pools 7x7 to 1x1, so only 28x28 works.", nameof(x));
-        long n = x.shape[0];
+        if (conditioned) CheckConditioning(x.shape[0], t, c);
+    }
+
+    void CheckConditioning(long n, Tensor? t, Tensor? c)
+    {
         if (Kind != DigitUNetKind.Unconditional)
         {
             if (t is null) throw new ArgumentNullException(nameof(t), $"the {Kind} UNet needs t / T for every image.");
