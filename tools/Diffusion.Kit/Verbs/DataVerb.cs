@@ -37,6 +37,13 @@ public sealed class DataVerb : IVerb
         return Task.FromResult(0);
     }
 
+    /// <summary>The main job's set-up: makes MNIST and the test pictures when missing (they are committed, so usually nothing).</summary>
+    public static void EnsurePresent()
+    {
+        Mnist(force: false);
+        Images(force: false);
+    }
+
     static void Mnist(bool force)
     {
         var folder = KitPaths.Mnist;

@@ -32,6 +32,7 @@ public sealed class RunVerb : IVerb
         args.RejectUnknown(Name);
         var notebooks = NotebookRun.Resolve(args.Positional, KitPaths.Notebooks);
 
+        DataVerb.EnsurePresent();
         var library = Path.Combine(KitPaths.Root, "artifacts", "lib", "Diffusion.Lib.dll");
         if (!File.Exists(library))
             Console.Error.WriteLine($"warning: {library} is missing, so notebooks cannot reference the library. " +
