@@ -11,7 +11,8 @@ namespace Diffusion.Models;
 /// A pretrained model as part A's notebooks drive it: a noise predictor plus what the sections need to talk to it:
 /// how a prompt becomes a conditioning, the image size and value range, the strided timesteps, a test image,
 /// and default prompts for each section. Any trained model is a backend: <see cref="Default"/> picks the kit's
-/// text-to-image model when it is shipped, else the part B class-conditioned digit model (prompts "a 0" .. "a 9").
+/// text-to-image model when its weights are in data/models/text-to-image/, else the part B class-conditioned digit model
+/// (prompts "a 0" .. "a 9").
 /// </summary>
 public sealed class PartAModel : IDisposable
 {
@@ -64,7 +65,35 @@ public sealed class PartAModel : IDisposable
             var tiny = TrainedDigitModel.Get(DigitModelKind.Class, m);
             return Digits(tiny.Snapshots[^1], tiny);
         }
-        return Digits();
+        bool textShipped = Directory.Exists(TextToImage.TextToImageModel.ShippedFolder)
+                           && Directory.GetFiles(TextToImage.TextToImageModel.ShippedFolder, "epoch-*.weights").Length > 0;
+        return textShipped ? Text() : Digits();
+    }
+
+    /// <summary>
+    /// The kit's text-to-image model (3 x 32 x 32 in [-1, 1], IF's cosine T = 1000, stride 30) with the course's prompts.
+    /// </summary>
+    public static PartAModel Text(string? folder = null, int? epoch = null)
+    {
+        var predictor = TextToImage.TextToImageModel.Load(folder, epoch);
+        var prompts = new PartAPrompts(
+            Generate: ["an oil painting of a snowy mountain village", "a man wearing a hat", "a rocket ship"],
+            TestImage: "rocket.jpg",
+            OwnImages: ["coffee.png", "chelsea.png"],
+            WebImage: "astronaut.png",
+            Drawings: ["house.png", "flower.png"],
+            Mask: "rocket_mask.png",
+            EditPrompts: ["a rocket ship", "a lithograph of a skull", "an oil painting of an old man"],
+            Anagrams: [("an oil painting of an old man", "an oil painting of people around a campfire"),
+                       ("a rocket ship", "a man wearing a hat"),
+                       ("an oil painting of a snowy mountain village", "a lithograph of a skull")],
+            Hybrids: [("a lithograph of a skull", "a lithograph of waterfalls"),
+                      ("a lithograph of a skull", "an oil painting of a snowy mountain village"),
+                      ("an oil painting of an old man", "an oil painting of people around a campfire")],
+            HybridKernel: 33, HybridSigma: 2);
+        return new PartAModel("kit text-to-image model (emoji, MiniLM prompts)", predictor, ValueRange.MinusOneOne, stride: 30, prompts,
+            text => Conditioning.Prompt(text),
+            (name, size) => TestImages.Load(name, size: size, range: ValueRange.MinusOneOne));
     }
 
     /// <summary>The part B class-conditioned UNet (epoch 20 unless given) as a part A backend: prompts name digits.</summary>

@@ -121,4 +121,25 @@ public class PartAModelTests : IDisposable
         }
         return PartAModel.Digits(epoch: 1, trained: new TrainedDigitModel(recipe, _dir));
     }
+
+    [Fact]
+    public void TheTextBackendTakesCoursePromptsAndPhotosInMinusOneToOne()
+    {
+        // An untrained tiny text UNet saved like a shipped snapshot: the backend's plumbing, not its pictures.
+        manual_seed(4);
+        using (var net = new Diffusion.TextToImage.TextUNet(8, 16))
+            WeightsFile.Save(Path.Combine(_dir, "epoch-01.weights"), net, net.Architecture, half: true);
+        using var model = PartAModel.Text(_dir);
+        Assert.Equal((3, 32, 1000, 30), (model.Predictor.Channels, model.Size, model.Schedule.Steps, model.Stride));
+        Assert.Equal(34, model.Timesteps().Length);
+        Assert.Equal(ValueRange.MinusOneOne, model.Range);
+        using var photo = model.LoadImage(model.Prompts.TestImage);
+        Assert.Equal(new long[] { 3, 32, 32 }, photo.shape);
+        Assert.True(photo.min().item<float>() >= -1f && photo.max().item<float>() <= 1f && photo.min().item<float>() < 0f);
+        foreach (var prompt in model.Prompts.Generate.Concat(model.Prompts.EditPrompts)
+                     .Concat(model.Prompts.Anagrams.SelectMany(p => new[] { p.First, p.Second }))
+                     .Concat(model.Prompts.Hybrids.SelectMany(p => new[] { p.Low, p.High })))
+            Assert.Null(model.Predictor.Reject(model.Prompt(prompt)));
+        Assert.Equal(ConditioningKinds.Null, model.Prompt("").Kind);
+    }
 }
