@@ -102,7 +102,7 @@ public sealed class BenchVerb : IVerb
     void Throughput(long seed, CancellationToken cancel)
     {
         using var data = Mnist.Load("train");
-        foreach (var (name, kind, hidden, batch, steps) in new[] { ("time_d64_b128", DigitUNetKind.TimeConditioned, 64, 128, 25), ("uncond_d128_b256", DigitUNetKind.Unconditional, 128, 256, 8) })
+        foreach (var (name, kind, hidden, batch, steps) in new[] { ("time_d64_b128", DigitUNetKind.TimeConditioned, 64, 128, 25), ("uncond_d128_b256", DigitUNetKind.Unconditional, 128, 256, 4) })
         {
             var kit = new List<double>();
             var bare = new List<double>();
