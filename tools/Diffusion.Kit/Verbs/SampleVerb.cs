@@ -71,7 +71,7 @@ public sealed class SampleVerb : IVerb
         }
         if (gif)
         {
-            using var animation = AnimatedGif.FromFrames(result.Snapshots.Select(s => s.Image.clamp(0, 1)), delayMs: 60, lastDelayMs: 2000, scale: 2,
+            using var animation = AnimatedGif.FromFrames(result.Snapshots.Select(s => s.Image), delayMs: 60, lastDelayMs: 2000, scale: 2,
                 columns: classes is null ? 10 : count);
             animation.Save(Path.Combine(outDir, "sampling.gif"));
         }
