@@ -22,7 +22,12 @@ public static partial class ReportWriter
     static readonly string[] PreferredMimeTypes = ["image/png", "image/gif", "image/jpeg", "image/svg+xml", "text/html", "text/markdown", "text/plain"];
 
     /// <summary>Writes reportDir/index.html and its files; returns the page's path.</summary>
-    public static string Write(string reportDir, string notebooksDir, IReadOnlyList<NotebookResult> results, PlotlyScript plotly)
+    /// <param name="title">The page's heading.</param>
+    /// <param name="preambleHtml">HTML placed above the notebooks (the grader's points table), already escaped.</param>
+    /// <param name="command">The command named as the page's maker.</param>
+    public static string Write(string reportDir, string notebooksDir, IReadOnlyList<NotebookResult> results, PlotlyScript plotly,
+        string title = "Fun with Diffusion Models: results", string? preambleHtml = null,
+        string command = "dotnet run --project tools/Diffusion.Kit -- run")
     {
         if (Directory.Exists(Path.Combine(reportDir, "figures"))) Directory.Delete(Path.Combine(reportDir, "figures"), recursive: true);
         Directory.CreateDirectory(Path.Combine(reportDir, "assets"));
@@ -40,7 +45,7 @@ public static partial class ReportWriter
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Diffusion kit: results</title>
+            <title>{Escape(title)}</title>
             <script>{ErrorCaptureScript}</script>
             {(plotly.Path is not null ? $"<script src=\"{PlotlyAsset}\"></script>" : "<!-- plotly.js unavailable -->")}
             <script>{RequireShimScript}</script>
@@ -48,12 +53,13 @@ public static partial class ReportWriter
             </head>
             <body data-expected-plots="{plots}">
             <header>
-            <h1>Fun with Diffusion Models: results</h1>
-            <p class="meta">Generated {DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} by <code>dotnet run --project tools/Diffusion.Kit -- run</code>.</p>
+            <h1>{Escape(title)}</h1>
+            <p class="meta">Generated {DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} by <code>{Escape(command)}</code>.</p>
 
             """);
         if (plotly.Problem is not null)
             page.Append($"<div class=\"banner\"><strong>Charts cannot draw:</strong> {Escape(plotly.Problem)}</div>\n");
+        if (preambleHtml is not null) page.Append(preambleHtml).Append('\n');
         page.Append("</header>\n<nav>\n<table class=\"index\">\n<tr><th>Notebook</th><th>Status</th><th>Time</th><th>Executed notebook</th></tr>\n");
         foreach (var r in results)
         {

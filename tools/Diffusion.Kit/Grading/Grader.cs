@@ -1,0 +1,50 @@
+using Diffusion.Kit.Notebooks;
+
+namespace Diffusion.Kit.Grading;
+
+/// <summary>Grades a folder of submissions against the key, several at once, and writes feedback and the summary.</summary>
+public static class Grader
+{
+    public sealed record Summary(IReadOnlyDictionary<string, IReadOnlyList<NotebookGrade>> ByStudent, IReadOnlyList<string> Unmatched, string Containment, string OutDir);
+
+    public static async Task<Summary> RunAsync(string submissionsDir, GradingKey key, string outDir, string kitRoot, GradingOptions options,
+        int jobs, Action<string> log, CancellationToken cancel)
+    {
+        var found = SubmissionFolder.Scan(submissionsDir, key.Notebooks);
+        if (found.ByStudent.Count == 0)
+            throw new InvalidDataException($"SUBMISSIONS: {submissionsDir} holds no notebook matching the key ({string.Join(", ", key.Notebooks)}).");
+        foreach (var file in found.Unmatched) log($"not graded (no key notebook in its name): {file}");
+        Directory.CreateDirectory(outDir);
+        // The sandboxed users cannot apply the runtime's one-byte fix themselves: apply it to the notebooks' copy first.
+        Runtime.TorchRuntime.MakeLoadable(Path.Combine(kitRoot, "artifacts", "lib"));
+
+        // Everything a submission must not see: the key, all submissions, the grades (and the kit's other outputs).
+        var hide = new[] { key.Folder, submissionsDir, outDir, Path.Combine(kitRoot, "out") };
+        using var workspace = GradingWorkspace.Create(kitRoot, hide, log);
+        log($"grader: {workspace.Containment}");
+        var plotly = PlotlyBundle.Ensure(log);
+
+        var work = found.ByStudent.SelectMany(s => key.Notebooks.Select(n => (Student: s.Key, Notebook: n, File: s.Value.GetValueOrDefault(n)))).ToList();
+        var runner = new SubmissionRunner(workspace, options, log);
+        var gate = new SemaphoreSlim(jobs);
+        var tasks = work.Select(async w =>
+        {
+            await gate.WaitAsync(cancel);
+            try
+            {
+                log($"{w.Student}/{w.Notebook}: {(w.File is null ? "not submitted" : "grading " + Path.GetFileName(w.File))}");
+                var feedbackNotebooks = Path.Combine(Feedback.StudentFolder(outDir, w.Student), "notebooks");
+                return await runner.GradeAsync(w.Student, w.Notebook, w.File, key.Tests[w.Notebook], feedbackNotebooks, cancel);
+            }
+            finally { gate.Release(); }
+        }).ToList();
+        var grades = await Task.WhenAll(tasks);
+
+        var byStudent = grades.GroupBy(g => g.Student)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<NotebookGrade>)g.OrderBy(x => x.Notebook, StringComparer.Ordinal).ToList());
+        var ordered = byStudent.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value);
+        foreach (var (student, list) in ordered) Feedback.WriteStudent(outDir, student, list, plotly, workspace.Containment);
+        Feedback.WriteSummary(outDir, key, ordered, found.Unmatched, workspace.Containment);
+        return new Summary(ordered, found.Unmatched, workspace.Containment, outDir);
+    }
+}
