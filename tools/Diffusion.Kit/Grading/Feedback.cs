@@ -73,7 +73,8 @@ public static class Feedback
         IReadOnlyList<string> unmatched, string containment)
     {
         Directory.CreateDirectory(outDir);
-        var columns = key.Notebooks.SelectMany(n => key.Tests[n].GroupBy(t => t.Section)
+        var due = byStudent.Values.SelectMany(g => g).Select(g => g.Notebook).ToHashSet();
+        var columns = key.Notebooks.Where(due.Contains).SelectMany(n => key.Tests[n].GroupBy(t => t.Section)
             .Select(g => (Notebook: n, Section: g.Key, Possible: g.Sum(t => t.Points)))).ToList();
         var csv = new StringBuilder("student");
         foreach (var c in columns) csv.Append(',').Append(Csv(Invariant($"{c.Notebook}: {c.Section} ({c.Possible:0.##})")));

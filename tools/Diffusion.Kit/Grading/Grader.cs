@@ -24,7 +24,9 @@ public static class Grader
         log($"grader: {workspace.Containment}");
         var plotly = PlotlyBundle.Ensure(log);
 
-        var work = found.ByStudent.SelectMany(s => key.Notebooks.Select(n => (Student: s.Key, Notebook: n, File: s.Value.GetValueOrDefault(n)))).ToList();
+        // The assignment is the key notebooks someone submitted (or, with --notebook, the ones named): the others are not due.
+        var due = key.Notebooks.Where(n => key.Chosen || found.ByStudent.Values.Any(s => s.ContainsKey(n))).ToList();
+        var work = found.ByStudent.SelectMany(s => due.Select(n => (Student: s.Key, Notebook: n, File: s.Value.GetValueOrDefault(n)))).ToList();
         var runner = new SubmissionRunner(workspace, options, log);
         var gate = new SemaphoreSlim(jobs);
         var tasks = work.Select(async w =>

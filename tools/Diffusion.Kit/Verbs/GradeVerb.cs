@@ -14,7 +14,7 @@ public sealed class GradeVerb : IVerb
           SUBMISSIONS            a folder: one folder per student holding notebooks (alice/A1-sampling-loops.ipynb),
                                  or files named student and notebook (alice_A1-sampling-loops.dib); .dib or executed .ipynb
           --key DIR              the instructor's notebooks with `// HIDDEN TEST:` cells (default notebooks/)
-          --notebook NAME        grade only these notebooks (repeat or comma-separate; default every notebook with tests)
+          --notebook NAME        the notebooks due (comma-separated; default: every key notebook someone submitted)
           --out DIR              default out/grade: grades.csv, grades.json, feedback/STUDENT/index.html and feedback.md
           --jobs N               submissions graded at once (default {DefaultJobs})
           --mode M               smoke|pretrained|full for the notebooks (default pretrained)
