@@ -10,13 +10,15 @@ var verbs = typeof(IVerb).Assembly.GetTypes()
 if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
 {
     Console.WriteLine("Diffusion course kit. Usage: dotnet run --project tools/Diffusion.Kit -- <verb> [options]\n");
-    foreach (var v in verbs.Values) Console.WriteLine($"  {v.Name,-10} {v.Summary}");
+    // The runner's and grader's child verbs are started by `run` and `grade`, not by people.
+    foreach (var v in verbs.Values.Where(v => !v.Summary.StartsWith("(internal", StringComparison.Ordinal)))
+        Console.WriteLine($"  {v.Name,-10} {v.Summary}");
     Console.WriteLine("\n'<verb> --help' shows a verb's options.");
     return args.Length == 0 ? 1 : 0;
 }
 if (!verbs.TryGetValue(args[0], out var verb))
 {
-    Console.Error.WriteLine($"Unknown verb '{args[0]}'. Verbs: {string.Join(", ", verbs.Keys)}.");
+    Console.Error.WriteLine($"Unknown verb '{args[0]}'. Verbs: {string.Join(", ", verbs.Values.Where(v => !v.Summary.StartsWith("(internal", StringComparison.Ordinal)).Select(v => v.Name))}.");
     return 2;
 }
 if (args.Skip(1).Any(a => a is "--help" or "-h"))

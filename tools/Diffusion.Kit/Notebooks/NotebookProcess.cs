@@ -72,6 +72,8 @@ public static class NotebookProcess
             (code == RunOneVerb.ExitFailed && result.Status == NotebookStatus.Failed) ||
             (code == RunOneVerb.ExitTimedOut && result.Status == NotebookStatus.TimedOut));
         if (consistent) return result! with { Seconds = seconds };
+        // A child stopped by its own cell limit may die on the way out (the hung cell's thread): its result still says why.
+        if (result is { Status: NotebookStatus.TimedOut } && killedBecause is null) return result with { Seconds = seconds };
 
         var why = killedBecause ?? $"the notebook process exited with code {code} before finishing" +
                   (result is null ? " and wrote no result" : $" (last finished cell: {result.Cells.LastOrDefault()?.Cell.ToString() ?? "none"})");
