@@ -65,9 +65,31 @@ public sealed class PartAModel : IDisposable
             var tiny = TrainedDigitModel.Get(DigitModelKind.Class, m);
             return Digits(tiny.Snapshots[^1], tiny);
         }
-        bool textShipped = Directory.Exists(TextToImage.TextToImageModel.ShippedFolder)
-                           && Directory.GetFiles(TextToImage.TextToImageModel.ShippedFolder, "epoch-*.weights").Length > 0;
-        return textShipped ? Text() : Digits();
+        return DefaultIsText(out _) ? Text() : Digits();
+    }
+
+    /// <summary>
+    /// Whether <see cref="Default"/> picks the text-to-image model, and why: it must be shipped and its recorded prompt
+    /// hit rate must reach <see cref="TextToImage.ModelCard.DefaultBar"/>; otherwise part A runs on the digit model.
+    /// </summary>
+    public static bool DefaultIsText(out string why)
+    {
+        if (!TextToImage.TextToImageModel.IsShipped)
+        {
+            why = "the text-to-image model is not shipped (train it with `train text`), so part A runs on the digit model.";
+            return false;
+        }
+        var rate = TextToImage.ModelCard.ShippedHitRate();
+        if (rate is null)
+        {
+            why = "the text-to-image model has no recorded prompt adherence (run `evaluate-text`), so part A runs on the digit model.";
+            return false;
+        }
+        bool text = rate >= TextToImage.ModelCard.DefaultBar;
+        why = text
+            ? FormattableString.Invariant($"the text-to-image model's prompt hit rate is {rate:P0} (the bar is {TextToImage.ModelCard.DefaultBar:P0}): part A runs on it.")
+            : FormattableString.Invariant($"the text-to-image model's prompt hit rate is {rate:P0}, below the {TextToImage.ModelCard.DefaultBar:P0} bar: part A runs on the digit model; PartAModel.Text() loads the text model.");
+        return text;
     }
 
     /// <summary>

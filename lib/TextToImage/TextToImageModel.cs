@@ -14,6 +14,10 @@ public static partial class TextToImageModel
 {
     public static string ShippedFolder => Path.Combine(KitPaths.Models, TextToImageRecipe.FolderName);
 
+    /// <summary>True when data/ holds at least one snapshot of the kit's text-to-image model.</summary>
+    public static bool IsShipped =>
+        Directory.Exists(ShippedFolder) && Directory.GetFiles(ShippedFolder, "epoch-*.weights").Length > 0;
+
     /// <summary>The snapshot to load: epoch-NN.weights for <paramref name="epoch"/>, else the newest one.</summary>
     public static string WeightsPath(string? folder = null, int? epoch = null)
     {

@@ -250,6 +250,22 @@ public sealed class TextToImageTests : IDisposable
         Assert.Contains("unicorns", concept.Message);
     }
 
+    [Fact]
+    public void TheRecordedAdherenceIsReadBackAndQuoted()
+    {
+        var dir = RunnerTestSupport.TempDir("card");
+        Assert.Null(ModelCard.ShippedHitRate(dir));
+        Assert.Null(ModelCard.ShippedAdherence(dir));
+        File.WriteAllText(Path.Combine(dir, ModelCard.AdherenceFile),
+            """{ "Epoch": 50, "HitRate": 0.4375, "Top5Rate": 0.75, "Samples": 692, "SamplesPerConcept": 4, "Guidance": 7, "Steps": 34, "Seed": 0, "Chance": 0.00578 }""");
+        Assert.Equal(0.4375, ModelCard.ShippedHitRate(dir));
+        var quoted = ModelCard.ShippedAdherence(dir)!;
+        Assert.Contains("43.8", quoted);
+        Assert.Contains("top-5 75.0", quoted);
+        Assert.Contains("692 samples", quoted);
+        Assert.Contains("epoch 50", quoted);
+    }
+
     sealed class Progress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value) => report(value);

@@ -70,6 +70,14 @@ public sealed class EvaluateTextVerb : IVerb
             Chance = report.Chance(set.Concepts.Count), report.Seconds,
             Concepts = report.Concepts.Select(c => new { c.Key, c.Prompt, c.Hits, c.Top5, Nearest = c.NearestConcepts.Select(n => set.Concepts[n].Key), c.Ranks }),
         }, new JsonSerializerOptions { WriteIndented = true }));
+        // A full evaluation of the shipped model is part of its record: the notebooks quote it.
+        if (from is null && concepts is null)
+            File.WriteAllText(Path.Combine(TextToImageModel.ShippedFolder, ModelCard.AdherenceFile), JsonSerializer.Serialize(new
+            {
+                Epoch = int.Parse(Path.GetFileNameWithoutExtension(TextToImageModel.WeightsPath(null, epoch))["epoch-".Length..]),
+                report.HitRate, report.Top5Rate, report.Samples, report.SamplesPerConcept, report.Guidance, report.Steps, report.Seed,
+                Chance = report.Chance(set.Concepts.Count), Command = "dotnet run --project tools/Diffusion.Kit -- evaluate-text " + string.Join(" ", Environment.GetCommandLineArgs().Skip(2)),
+            }, new JsonSerializerOptions { WriteIndented = true }));
         string contact = Path.Combine(outDir, "contact.png");
         Console.WriteLine(FormattableString.Invariant(
             $"Prompt hit rate {report.HitRate:P1}, top-5 {report.Top5Rate:P1} over {report.Samples} samples of {report.Concepts.Count} concepts (chance {report.Chance(set.Concepts.Count):P1}); {report.Seconds:F0} s. Contact sheet: {contact}"));
