@@ -3,7 +3,6 @@ using System.Text.Json;
 using Diffusion.Kit.Notebooks;
 using Diffusion.Runtime;
 using Microsoft.DotNet.Interactive.Documents;
-using Microsoft.DotNet.Interactive.Documents.Jupyter;
 
 namespace Diffusion.Kit.Grading;
 
@@ -35,17 +34,15 @@ public sealed class GradeExecutor(string notebookPath, string ordersPath, string
         var kernel = NotebookExecutor.CreateKernel();
         var total = Stopwatch.StartNew();
         var cells = new List<CellResult>();
-        bool metadataAdded = false;
+        var files = new ExecutedNotebookFiles(outDir, name);
         void Save()
         {
-            NotebookExecutor.WriteAtomically(Path.Combine(outDir, name + ".ipynb"), metadataAdded ? document.ToJupyterJson() : document.ToJupyterJson("C#"));
-            metadataAdded = true;
             var failed = cells.FirstOrDefault(c => c.Status != NotebookStatus.Ok);
             var status = cells.Any(c => c.Status == NotebookStatus.TimedOut) ? NotebookStatus.TimedOut
                 : failed is null ? NotebookStatus.Ok : NotebookStatus.Failed;
             var result = new NotebookResult(name, source, mode.Name(), status, total.Elapsed.TotalSeconds, cells.ToList(),
                 failed?.Cell, failed?.FirstLine, failed?.Error);
-            NotebookExecutor.WriteAtomically(NotebookExecutor.ResultPathFor(outDir, name), result.ToJson());
+            files.Save(document, result);
         }
 
         for (int index = 0; index < document.Elements.Count; index++)

@@ -4,7 +4,6 @@ using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Commands;
 using Microsoft.DotNet.Interactive.CSharp;
 using Microsoft.DotNet.Interactive.Documents;
-using Microsoft.DotNet.Interactive.Documents.Jupyter;
 using Microsoft.DotNet.Interactive.Events;
 using Microsoft.DotNet.Interactive.PackageManagement;
 using DocKernelInfo = Microsoft.DotNet.Interactive.Documents.KernelInfo;
@@ -23,8 +22,9 @@ public sealed class NotebookExecutor(string notebookPath, string notebooksOutDir
     public const string Markdown = "markdown";
 
     public string Name { get; } = Path.GetFileNameWithoutExtension(notebookPath);
-    public string IpynbPath => Path.Combine(notebooksOutDir, Name + ".ipynb");
-    public string ResultPath => ResultPathFor(notebooksOutDir, Name);
+    readonly ExecutedNotebookFiles _files = new(notebooksOutDir, Path.GetFileNameWithoutExtension(notebookPath));
+    public string IpynbPath => _files.IpynbPath;
+    public string ResultPath => _files.ResultPath;
 
     public static string ResultPathFor(string notebooksOutDir, string name) => Path.Combine(notebooksOutDir, name + ".run.json");
 
@@ -140,16 +140,7 @@ public sealed class NotebookExecutor(string notebookPath, string notebooksOutDir
         return kernel;
     }
 
-    bool _jupyterMetadataAdded;
-
-    NotebookResult Save(InteractiveDocument document, NotebookResult result)
-    {
-        // The Jupyter kernelspec metadata is added once; adding it again throws.
-        WriteAtomically(IpynbPath, _jupyterMetadataAdded ? document.ToJupyterJson() : document.ToJupyterJson("C#"));
-        _jupyterMetadataAdded = true;
-        WriteAtomically(ResultPath, result.ToJson());
-        return result;
-    }
+    NotebookResult Save(InteractiveDocument document, NotebookResult result) => _files.Save(document, result);
 
     internal static void WriteAtomically(string path, string text)
     {
