@@ -25,25 +25,26 @@ public static class ModelCard
     public const double DefaultBar = 0.5;
 
     /// <summary>The hit rate recorded next to the shipped model, or null when `evaluate-text` has not written one.</summary>
-    public static double? ShippedHitRate(string? folder = null)
-    {
-        var path = Path.Combine(folder ?? TextToImageModel.ShippedFolder, AdherenceFile);
-        if (!File.Exists(path)) return null;
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        return doc.RootElement.GetProperty("HitRate").GetDouble();
-    }
+    public static double? ShippedHitRate(string? folder = null) =>
+        ShippedRecord(folder)?.GetProperty("HitRate").GetDouble();
 
     /// <summary>"prompt hit rate 61.3 % (top-5 80.1 %) over 692 samples ..." from the shipped record, or null when none was written.</summary>
     public static string? ShippedAdherence(string? folder = null)
     {
-        var path = Path.Combine(folder ?? TextToImageModel.ShippedFolder, AdherenceFile);
-        if (!File.Exists(path)) return null;
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        var r = doc.RootElement;
+        if (ShippedRecord(folder) is not JsonElement r) return null;
         string epoch = r.TryGetProperty("Epoch", out var e) ? $"epoch {e.GetInt32()}, " : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"prompt hit rate {r.GetProperty("HitRate").GetDouble():P1} (top-5 {r.GetProperty("Top5Rate").GetDouble():P1}, chance {r.GetProperty("Chance").GetDouble():P1}) " +
             $"over {r.GetProperty("Samples").GetInt32()} samples of every concept ({epoch}guidance {r.GetProperty("Guidance").GetDouble():0.#}, {r.GetProperty("Steps").GetInt32()} steps), measured by `evaluate-text`");
+    }
+
+    /// <summary>The parsed adherence record beside the shipped model, or null when there is none.</summary>
+    static JsonElement? ShippedRecord(string? folder)
+    {
+        var path = Path.Combine(folder ?? TextToImageModel.ShippedFolder, AdherenceFile);
+        if (!File.Exists(path)) return null;
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.Clone();
     }
 
     /// <summary>A contact sheet of the course's concepts: a training picture of each, then <paramref name="samples"/> samples of its name.</summary>

@@ -25,7 +25,10 @@ public class GradingTests
     }
 
     static async Task<Grader.Summary> Grade(string subs, string key, string outDir) =>
-        await Grader.RunAsync(subs, await GradingKey.LoadAsync(key), outDir, KitPaths.Root, Options, jobs: 2, _ => { }, CancellationToken.None);
+        await Grade(subs, await GradingKey.LoadAsync(key), outDir);
+
+    static async Task<Grader.Summary> Grade(string subs, GradingKey key, string outDir) =>
+        await Grader.RunAsync(subs, key, outDir, KitPaths.Root, Options, jobs: 2, _ => { }, CancellationToken.None);
 
     static Dictionary<string, double> Earned(Grader.Summary summary, string student) =>
         summary.ByStudent[student].SelectMany(g => g.Tests).ToDictionary(t => t.Section, t => t.Earned);
@@ -156,7 +159,7 @@ public class GradingTests
             File.Copy(Path.Combine(KitPaths.Notebooks, name + ".dib"), Path.Combine(solution, name + ".dib"));
             await StudentVersions.WriteAsync(Path.Combine(KitPaths.Notebooks, name + ".dib"), Path.Combine(subs, "untouched"), KitPaths.Root);
         }
-        var summary = await Grader.RunAsync(subs, key, Path.Combine(root, "out"), KitPaths.Root, Options, jobs: 2, _ => { }, CancellationToken.None);
+        var summary = await Grade(subs, key, Path.Combine(root, "out"));
 
         foreach (var grade in summary.ByStudent["solution"])
             Assert.True(grade.Earned == grade.Possible,
