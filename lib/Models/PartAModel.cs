@@ -65,15 +65,21 @@ public sealed class PartAModel : IDisposable
             var tiny = TrainedDigitModel.Get(DigitModelKind.Class, m);
             return Digits(tiny.Snapshots[^1], tiny);
         }
-        return DefaultIsText(out _) ? Text() : Digits();
+        return DefaultIsText(out _, m) ? Text() : Digits();
     }
 
     /// <summary>
     /// Whether <see cref="Default"/> picks the text-to-image model, and why: it must be shipped and its recorded prompt
     /// hit rate must reach <see cref="TextToImage.ModelCard.DefaultBar"/>; otherwise part A runs on the digit model.
+    /// Smoke mode always runs on a tiny digit model, so the answer there is no.
     /// </summary>
-    public static bool DefaultIsText(out string why)
+    public static bool DefaultIsText(out string why, Runtime.KitMode? mode = null)
     {
+        if ((mode ?? Runtime.KitModes.Current) == Runtime.KitMode.Smoke)
+        {
+            why = "smoke mode: a tiny digit model trained in seconds stands in for every part A model.";
+            return false;
+        }
         if (!TextToImage.TextToImageModel.IsShipped)
         {
             why = "the text-to-image model is not shipped (train it with `train text`), so part A runs on the digit model.";

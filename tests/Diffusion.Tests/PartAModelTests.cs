@@ -93,6 +93,17 @@ public class PartAModelTests : IDisposable
     }
 
     [Fact]
+    public void SmokeModeNeverChoosesTheTextModelAndSaysWhy()
+    {
+        Assert.False(PartAModel.DefaultIsText(out var why, Runtime.KitMode.Smoke));
+        Assert.Contains("smoke mode", why);
+        // Outside smoke mode the answer follows the recorded hit rate and the bar.
+        bool text = PartAModel.DefaultIsText(out var pretrained, Runtime.KitMode.Pretrained);
+        Assert.Equal(TextToImage.ModelCard.ShippedHitRate() >= TextToImage.ModelCard.DefaultBar, text);
+        Assert.DoesNotContain("smoke mode", pretrained);
+    }
+
+    [Fact]
     public void TheDigitBackendDescribesItself()
     {
         using var model = TinyDigitModel();
