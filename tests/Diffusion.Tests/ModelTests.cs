@@ -41,6 +41,63 @@ public class ModelTests
     }
 
     [Fact]
+    public void MultiplyAddsCountEveryConvolutionOfTheNetworkOnce()
+    {
+        // Independent count from the network's own weights: a conv costs its weight size per output pixel,
+        // a transposed conv its weight size per input pixel.
+        using var model = new DigitUNet(DigitUNetKind.ClassConditioned, 32);
+        static (bool Encoder, double Pixels) Where(string name) => name switch
+        {
+            _ when name.StartsWith("e0.") => (true, 784),
+            _ when name.StartsWith("e1.") => (true, 196),
+            _ when name.StartsWith("e2.") => (true, 49),
+            _ when name.StartsWith("unflatten.") => (true, 1),
+            _ when name.StartsWith("up1.up.") => (false, 49),
+            _ when name.StartsWith("up1.block.") => (false, 196),
+            _ when name.StartsWith("up2.up.") => (false, 196),
+            _ => (false, 784),                                   // up2.block, head, output
+        };
+        double encoder = 0, decoder = 0;
+        foreach (var (name, p) in model.named_parameters().Where(p => p.parameter.ndim == 4))
+        {
+            var (isEncoder, pixels) = Where(name);
+            if (isEncoder) encoder += p.numel() * pixels; else decoder += p.numel() * pixels;
+        }
+        var (e, d) = DigitUNet.MultiplyAddsPerImage(32);
+        Assert.Equal(encoder, e);
+        Assert.Equal(decoder, d);
+    }
+
+    [Fact]
+    public void ChannelsLastWeightsGiveTheSameValuesAndGradients()
+    {
+        manual_seed(7);
+        using var plain = new DigitUNet(DigitUNetKind.ClassConditioned, 16);
+        using var fast = new DigitUNet(DigitUNetKind.ClassConditioned, 16);
+        fast.load_state_dict(plain.state_dict());
+        MemoryLayout.UseChannelsLast(fast);
+        Assert.All(fast.parameters().Where(p => p.ndim == 4 && p.shape[1] > 1), p => Assert.True(MemoryLayout.IsChannelsLast(p)));
+        Assert.All(plain.parameters().Where(p => p.ndim == 4 && p.shape[1] > 1), p => Assert.False(MemoryLayout.IsChannelsLast(p)));
+
+        using var scope = NewDisposeScope();
+        var x = randn(3, 1, 28, 28);
+        var t = rand(3);
+        var c = nn.functional.one_hot(tensor(new long[] { 1, 5, 9 }), 10).to(ScalarType.Float32);
+        var a = plain.forward(x, t, c);
+        var b = fast.forward(x, t, c);
+        Assert.True(MemoryLayout.IsChannelsLast(fast.Encode(x).X0));
+        Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5));
+        a.square().sum().backward();
+        b.square().sum().backward();
+        // All gradients as one vector (a conv bias followed by BatchNorm has a gradient of rounding noise only).
+        var g1 = cat(plain.parameters().Select(p => p.grad!.flatten()).ToArray());
+        var g2 = cat(fast.parameters().Select(p => p.grad!.flatten()).ToArray());
+        Assert.True((g1 - g2).norm().item<float>() < 1e-4 * g1.norm().item<float>());
+        // Saved weights are plain contiguous values, whatever the layout in memory.
+        Assert.True(fast.state_dict()["e1.down.conv.weight"].contiguous().eq(plain.state_dict()["e1.down.conv.weight"]).all().item<bool>());
+    }
+
+    [Fact]
     public void EveryKindMapsDigitsToDigitShapedOutput()
     {
         using var scope = NewDisposeScope();

@@ -1,0 +1,31 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Diffusion.Models;
+
+/// <summary>
+/// Channels-last (NHWC) storage for convolutional networks. libtorch's CPU convolutions (oneDNN) run much faster on
+/// NHWC data than on NCHW: a 3x3 conv of 64 channels at 28x28 went from about 50 to 80 G multiply-adds/s here.
+/// TorchSharp 0.107 has no memory-format argument, but libtorch picks the layout from the strides, so a tensor
+/// permuted to N,H,W,C, made contiguous and permuted back is channels-last while keeping its N,C,H,W shape. A conv
+/// whose weight is channels-last returns channels-last output, and the layout then flows through the network.
+/// </summary>
+public static class MemoryLayout
+{
+    /// <summary>The same 4-D values stored channels-last (shape unchanged); other tensors are returned as they are.</summary>
+    public static Tensor ChannelsLast(Tensor t) =>
+        t.ndim == 4 ? t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : t;
+
+    /// <summary>True when a 4-D tensor's channels are its innermost dimension in memory.</summary>
+    public static bool IsChannelsLast(Tensor t) => t.ndim == 4 && t.stride(1) == 1 && t.shape[1] > 1;
+
+    /// <summary>Stores every 4-D parameter of <paramref name="module"/> (conv weights) channels-last, in place.</summary>
+    public static void UseChannelsLast(nn.Module module)
+    {
+        using var _ = no_grad();
+        foreach (var (_, p) in module.named_parameters())
+            if (p.ndim == 4 && !IsChannelsLast(p))
+                using (var scope = NewDisposeScope())
+                    p.set_(ChannelsLast(p.detach().clone()));   // p keeps the new storage after the scope frees the handles
+    }
+}
