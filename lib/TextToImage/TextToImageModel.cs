@@ -55,6 +55,6 @@ public static partial class TextToImageModel
     public static TextNoisePredictor Load(string? folder = null, int? epoch = null, TextEncoder? encoder = null) =>
         new(LoadNetwork(WeightsPath(folder, epoch)), encoder);
 
-    [GeneratedRegex(@"^TextUNet\(C=(\d+),E=(\d+)\)$")]
+    [GeneratedRegex(@"^TextUNet\(C=(\d+),E=(\d+),standardised,layout\)$")]
     private static partial Regex ArchitecturePattern();
 }

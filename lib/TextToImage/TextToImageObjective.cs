@@ -30,6 +30,9 @@ public sealed class TextToImageObjective : ITrainingObjective<TextUNet>
     public double MaxScale { get; }
     public int Concepts { get; }
 
+    /// <summary>Every caption's embedding, concept after concept (what the model's text standardisation is fitted to).</summary>
+    public Tensor AllCaptionEmbeddings => _captions;
+
     /// <param name="captionEmbeddings">for each concept, the embeddings of its captions (each 384 values)</param>
     /// <param name="nullEmbedding">the embedding of "" (prompt dropout)</param>
     /// <param name="genericEmbedding">the embedding of "a high quality photo"</param>

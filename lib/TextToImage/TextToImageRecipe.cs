@@ -37,7 +37,7 @@ public sealed record TextToImageRecipe(
         Settings = Settings with { Epochs = epochs, LearningRateDecay = Math.Pow(0.1, 1.0 / epochs), Snapshots = SnapshotEpochs(epochs) },
     };
 
-    public string Architecture => $"TextUNet(C={BaseChannels},E={Embedding})";
+    public string Architecture => TextUNet.ArchitectureName(BaseChannels, Embedding);
 
     /// <summary>Everything that changes the result, compared on resume (the trainer's fingerprint plus the data settings).</summary>
     public string Fingerprint() => FormattableString.Invariant(

@@ -56,6 +56,7 @@ public static class TextToImageTraining
         CheckResumable(recipe, folder);
         using var model = NewModel(recipe);
         var objective = Objective(recipe, set, table);
+        model.StandardiseText(objective.AllCaptionEmbeddings);   // a resumed run reads the same values back from its checkpoint
         var trainer = new Trainer<TextUNet>(folder, recipe.Architecture, recipe.Settings);
         var dataHashes = TrainingManifest.HashFolder(dataFolder ?? EmojiSet.DefaultFolder);
         dataHashes["set"] = $"{set} ({set.Count} pictures, {recipe.PicturesPerConcept} per concept per epoch)";

@@ -14,6 +14,17 @@ namespace Diffusion.TextToImage;
 /// <item>t (schedule index 0..T-1) as a sinusoidal embedding through an MLP; e through its own MLP (384 -> E -> E);
 ///   their sum drives FiLM in every residual block: h = GroupNorm(h) (1 + scale) + shift.</item>
 /// </list>
+/// The text enters standardised: (e - centre) / scale, with the centre and scale of the training captions'
+/// embeddings kept as buffers in the checkpoint (<see cref="StandardiseText"/>). MiniLM vectors have unit length, so
+/// their entries are about 0.05, and half of every vector is the part all captions share (the mean has norm ~0.5).
+/// Unstandardised, the text path's output started some 20x smaller than the time path's, and the first shipped
+/// model (4% prompt adherence) learned the emoji style long before it learned which name goes with which picture.
+/// Two paths give the prompt a say in *where* things go, which FiLM (one scale and shift per channel) cannot:
+/// a learned 16-channel 8x8 template from the text features, projected to 2C channels and added at the bottleneck
+/// (a coarse layout per prompt: where the rocket's body and flame are), and a learned position map added after the
+/// stem (convolutions alone only know position from the zero padding). Without them, samples after 10 epochs had
+/// each prompt's colours as unstructured texture and 2.6% of them hit their concept (116 samples, guidance 7);
+/// with them, 16.4% on the same prompts and seeds.
 /// Why FiLM from a pooled sentence vector: MiniLM gives one vector per prompt, so cross-attention over one token
 /// would only add a vector anyway; FiLM lets the prompt modulate every block (ADM's "scale-shift norm", Imagen's
 /// pooled-embedding path). Why a text embedding instead of a class table: the first emoji attempt learned the
@@ -29,6 +40,8 @@ public sealed class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
     public const int Size = 32;
     public const int ImageChannels = 3;
     public const int TextDimension = 384;
+    /// <summary>Channels of the prompt's 8x8 layout template (before its 1x1 projection to 2C).</summary>
+    public const int TemplateChannels = 16;
 
     public int Base { get; }
     public int EmbeddingSize { get; }
@@ -40,6 +53,11 @@ public sealed class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
     readonly SelfAttention attention;
     readonly GroupNorm out_norm;
     readonly Conv2d out_conv;
+    readonly Linear text_template;
+    readonly Conv2d template_proj;
+    readonly Parameter position;
+    // Buffers (saved with the weights, not trained): the standardisation of the text embedding.
+    readonly Tensor text_centre, text_scale;
 
     /// <param name="baseChannels">C: channels at 32x32 (2C below)</param>
     /// <param name="embedding">E: size of the time + text embedding that drives FiLM</param>
@@ -67,6 +85,12 @@ public sealed class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
         up32 = new ResBlock(2 * c, c, e);
         out_norm = GroupNorm(8, c);
         out_conv = Conv2d(c, ImageChannels, 3, padding: 1);
+        text_template = Linear(e, TemplateChannels * 8 * 8);
+        template_proj = Conv2d(TemplateChannels, c2, 1);
+        position = new Parameter(randn(1, c, Size, Size) * 0.02);
+        // Until StandardiseText sees the captions: no centring, and unit-length vectors scaled to unit-size entries.
+        text_centre = zeros(TextDimension);
+        text_scale = full(1, 1 / Math.Sqrt(TextDimension));
         RegisterComponents();
         // TorchSharp 0.107 leaves some GroupNorm biases uninitialised (NaN seen): set every affine to the identity.
         using var _ = no_grad();
@@ -79,7 +103,27 @@ public sealed class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
     }
 
     /// <summary>Checkpoint name of this architecture (weights files refuse any other).</summary>
-    public string Architecture => $"TextUNet(C={Base},E={EmbeddingSize})";
+    public string Architecture => ArchitectureName(Base, EmbeddingSize);
+
+    public static string ArchitectureName(int baseChannels, int embedding) => $"TextUNet(C={baseChannels},E={embedding},standardised,layout)";
+
+    /// <summary>
+    /// Sets the text standardisation from the embeddings the model will be trained on: centre = their mean,
+    /// scale = the root mean square of their entries' deviations (one number, so the geometry between prompts is kept).
+    /// </summary>
+    public void StandardiseText(Tensor embeddings)
+    {
+        if (embeddings.ndim != 2 || embeddings.shape[1] != TextDimension || embeddings.shape[0] < 2)
+            throw new ArgumentException($"embeddings must be N x {TextDimension} with N >= 2, got {Shape(embeddings)}.", nameof(embeddings));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var e = embeddings.to(ScalarType.Float32).to(text_centre.device);
+        var mean = e.mean([0]);
+        var rms = (e - mean).square().mean().sqrt();
+        if (!(rms.item<float>() > 1e-6f)) throw new ArgumentException("the embeddings are all the same; nothing to standardise by.", nameof(embeddings));
+        text_centre.copy_(mean);
+        text_scale.copy_(rms.reshape(1));
+    }
 
     public long ParameterCount() => parameters().Sum(p => p.numel());
 
@@ -91,10 +135,13 @@ public sealed class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
     {
         CheckInput(x, t, text);
         using var scope = NewDisposeScope();
-        var emb = functional.silu(time_mlp.call(Sinusoidal(t.to(ScalarType.Float32), Base)) + text_mlp.call(text.to(x.dtype)));
-        var h32 = down32.call(stem.call(x), emb);                               // C  x 32
+        long n = x.shape[0];
+        var words = text_mlp.call((text.to(x.dtype) - text_centre) / text_scale);
+        var emb = functional.silu(time_mlp.call(Sinusoidal(t.to(ScalarType.Float32), Base)) + words);
+        var layout = template_proj.call(text_template.call(words).view(n, TemplateChannels, 8, 8));
+        var h32 = down32.call(stem.call(x) + position, emb);                   // C  x 32
         var h16 = down16.call(pool32.call(h32), emb);                           // 2C x 16
-        var h8 = mid2.call(attention.call(mid1.call(pool16.call(h16), emb)), emb); // 2C x 8
+        var h8 = mid2.call(attention.call(mid1.call(pool16.call(h16) + layout, emb)), emb); // 2C x 8
         var u16 = unpool8.call(functional.interpolate(h8, scale_factor: [2, 2], mode: InterpolationMode.Nearest));
         u16 = up16.call(cat([u16, h16], 1), emb);                               // 2C x 16
         var u32 = unpool16.call(functional.interpolate(u16, scale_factor: [2, 2], mode: InterpolationMode.Nearest));

@@ -107,6 +107,8 @@ public sealed class Trainer<TModel> where TModel : nn.Module
 
     void SaveEpoch(TModel model, OptimizerHelper optimizer, LossHistory history, int epoch)
     {
+        // state_dict() and the optimizer's state hand out new tensor handles each call: free them every epoch.
+        using var scope = NewDisposeScope();
         // Snapshot and history first, checkpoint last: the checkpoint's epoch count is what resume trusts.
         if (_settings.Snapshots.Contains(epoch))
             WeightsFile.Save(SnapshotPath(epoch), model, _architecture, half: true,

@@ -104,6 +104,44 @@ public sealed class TextToImageTests : IDisposable
         Assert.True(both.narrow(0, 0, 1).allclose(first, rtol: 1e-4, atol: 1e-5));
     }
 
+    [Fact]
+    public void TextIsStandardisedByItsTrainingCaptionsAndTheStandardisationTravelsWithTheWeights()
+    {
+        manual_seed(6);
+        using var scope = NewDisposeScope();
+        var captions = randn(50, 384) * 0.05 + 0.3;
+        using var net = new TextUNet(8, 16);
+        net.StandardiseText(captions);
+        var state = net.state_dict();
+        // Independently: the centre is the column mean, the scale the RMS of all deviations from it.
+        var rows = Enumerable.Range(0, 50).Select(i => captions[i].data<float>().ToArray()).ToArray();
+        var mean = Enumerable.Range(0, 384).Select(d => rows.Average(r => (double)r[d])).ToArray();
+        var rms = Math.Sqrt(rows.Sum(r => r.Select((v, d) => (v - mean[d]) * (v - mean[d])).Sum()) / (50.0 * 384));
+        Assert.Equal(mean[7], state["text_centre"][7].item<float>(), 5);
+        Assert.Equal(rms, state["text_scale"][0].item<float>(), 4);
+
+        // Shifting every caption (and the prompt) by one vector changes nothing: only differences between prompts count.
+        net.eval();
+        using var _ = no_grad();
+        var x = randn(2, 3, 32, 32);
+        var t = tensor(new long[] { 10, 900 });
+        var before = net.call(x, t, captions.narrow(0, 0, 2));
+        var shift = randn(1, 384);
+        net.StandardiseText(captions + shift);
+        Assert.True(net.call(x, t, captions.narrow(0, 0, 2) + shift).allclose(before, rtol: 1e-3, atol: 1e-4));
+
+        // The buffers are saved with the weights, so a loaded model embeds prompts as the trained one did.
+        var path = Path.Combine(_folder, "standardised.weights");
+        Directory.CreateDirectory(_folder);
+        WeightsFile.Save(path, net, net.Architecture, half: false);
+        using var back = TextToImageModel.LoadNetwork(path);
+        Assert.True(back.call(x, t, captions.narrow(0, 0, 2) + shift).allclose(before, rtol: 1e-3, atol: 1e-4));
+
+        var e = Assert.Throws<ArgumentException>(() => net.StandardiseText(randn(5, 100)));
+        Assert.Equal("embeddings", e.ParamName);
+        Assert.Throws<ArgumentException>(() => net.StandardiseText(ones(5, 384)));
+    }
+
     static TextToImageObjective TinyObjective(double pNull, double pGeneric) =>
         new(TextToImageRecipe.Schedule,
             [[[1f, .. new float[383]], [2f, .. new float[383]]], [[3f, .. new float[383]]]],
@@ -215,7 +253,7 @@ public sealed class TextToImageTests : IDisposable
 
         // The snapshot loads as a noise predictor; another recipe in the same folder is refused, nothing changed.
         using (var model = TextToImageModel.Load(interrupted, encoder: new TextEncoder(table, allowLive: false)))
-            Assert.Equal("TextUNet(C=8,E=16)", model.Network.Architecture);
+            Assert.Equal("TextUNet(C=8,E=16,standardised,layout)", model.Network.Architecture);
         var other = TinyRecipe(3) with { NullProbability = 0.3 };
         var e = Assert.Throws<InvalidOperationException>(() => TextToImageTraining.Run(other, set, table, interrupted, "test"));
         Assert.Contains("pnull=0.1", e.Message);
