@@ -5,7 +5,7 @@ namespace Diffusion.Models;
 
 /// <summary>
 /// Channels-last (NHWC) storage for convolutional networks. libtorch's CPU convolutions (oneDNN) run much faster on
-/// NHWC data than on NCHW: a 3x3 conv of 64 channels at 28x28 went from about 50 to 80 G multiply-adds/s here.
+/// NHWC data than on NCHW: a 3x3 conv of 64 channels at 28x28 ran about 1.6x faster here (same run, interleaved).
 /// TorchSharp 0.107 has no memory-format argument, but libtorch picks the layout from the strides, so a tensor
 /// permuted to N,H,W,C, made contiguous and permuted back is channels-last while keeping its N,C,H,W shape. A conv
 /// whose weight is channels-last returns channels-last output, and the layout then flows through the network.
