@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Diffusion.Runtime;
 using Diffusion.Text;
 using Diffusion.Training;
@@ -10,7 +9,7 @@ namespace Diffusion.TextToImage;
 /// <see cref="Load"/> reads the newest (or a given) epoch-NN.weights snapshot, builds the network its header names
 /// and wraps it as a <see cref="TextNoisePredictor"/>.
 /// </summary>
-public static partial class TextToImageModel
+public static class TextToImageModel
 {
     public static string ShippedFolder => Path.Combine(KitPaths.Models, TextToImageRecipe.FolderName);
 
@@ -40,11 +39,10 @@ public static partial class TextToImageModel
     {
         var header = WeightsFile.ReadHeader(path);
         var architecture = header.GetValueOrDefault("architecture", "?");
-        var match = ArchitecturePattern().Match(architecture);
-        if (!match.Success)
+        if (!TextUNet.TryParseArchitecture(architecture, out int baseChannels, out int embedding))
             throw new InvalidDataException(
                 $"{path} holds a {architecture} model, not the text-to-image TextUNet. Pick a checkpoint made by `train text`.");
-        var net = new TextUNet(int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value));
+        var net = new TextUNet(baseChannels, embedding);
         try { WeightsFile.Load(path, net, net.Architecture); }
         catch { net.Dispose(); throw; }
         net.eval();
@@ -54,7 +52,4 @@ public static partial class TextToImageModel
     /// <summary>The model as a noise predictor for part A's samplers (prompts embedded by <paramref name="encoder"/>).</summary>
     public static TextNoisePredictor Load(string? folder = null, int? epoch = null, TextEncoder? encoder = null) =>
         new(LoadNetwork(WeightsPath(folder, epoch)), encoder);
-
-    [GeneratedRegex(@"^TextUNet\(C=(\d+),E=(\d+),standardised,layout\)$")]
-    private static partial Regex ArchitecturePattern();
 }

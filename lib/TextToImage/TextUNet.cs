@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -35,7 +36,7 @@ namespace Diffusion.TextToImage;
 /// GroupNorm, not BatchNorm: a sample's output must not depend on the rest of its batch (guidance batches the
 /// conditional and unconditional passes together).
 /// </summary>
-public sealed class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
+public sealed partial class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
 {
     public const int Size = 32;
     public const int ImageChannels = 3;
@@ -106,6 +107,19 @@ public sealed class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
     public string Architecture => ArchitectureName(Base, EmbeddingSize);
 
     public static string ArchitectureName(int baseChannels, int embedding) => $"TextUNet(C={baseChannels},E={embedding},standardised,layout)";
+
+    /// <summary>The sizes in a name made by <see cref="ArchitectureName"/>; false for any other architecture.</summary>
+    public static bool TryParseArchitecture(string name, out int baseChannels, out int embedding)
+    {
+        var match = ArchitecturePattern().Match(name);
+        baseChannels = match.Success ? int.Parse(match.Groups[1].Value) : 0;
+        embedding = match.Success ? int.Parse(match.Groups[2].Value) : 0;
+        return match.Success;
+    }
+
+    // Mirrors ArchitectureName; the round trip is tested (TextToImageTests).
+    [GeneratedRegex(@"^TextUNet\(C=(\d+),E=(\d+),standardised,layout\)$")]
+    private static partial Regex ArchitecturePattern();
 
     /// <summary>
     /// Sets the text standardisation from the embeddings the model will be trained on: centre = their mean,

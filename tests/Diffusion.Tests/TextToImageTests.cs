@@ -260,6 +260,15 @@ public sealed class TextToImageTests : IDisposable
     }
 
     [Fact]
+    public void ArchitectureNamesParseBackToTheirSizesAndOthersAreRefused()
+    {
+        Assert.True(TextUNet.TryParseArchitecture(TextUNet.ArchitectureName(48, 192), out int c, out int e));
+        Assert.Equal((48, 192), (c, e));
+        Assert.False(TextUNet.TryParseArchitecture("TextUNet(C=64,E=256)", out _, out _));   // the pre-layout name
+        Assert.False(TextUNet.TryParseArchitecture("TimeConditioned(D=64)", out _, out _));
+    }
+
+    [Fact]
     public void LoadingAnotherModelsCheckpointSaysWhichModelItHolds()
     {
         Directory.CreateDirectory(_folder);
