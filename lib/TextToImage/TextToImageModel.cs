@@ -34,6 +34,22 @@ public static class TextToImageModel
         return found.LastOrDefault() ?? throw new FileNotFoundException($"No text-to-image weights (epoch-NN.weights) in {dir}. {HowToTrain()}", dir);
     }
 
+    /// <summary>
+    /// Epochs of training behind the snapshot at <paramref name="path"/>, counting those of the weights its run started
+    /// from (`train text --start-from`, recorded in the run's manifest.json): what students should read as "trained for".
+    /// </summary>
+    public static int EpochsInAll(string path)
+    {
+        int own = int.Parse(WeightsFile.ReadHeader(path).GetValueOrDefault("epoch", "0"), System.Globalization.CultureInfo.InvariantCulture);
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!File.Exists(Path.Combine(folder, TrainingManifest.FileName))) return own;
+        // Recorded as "relative/path.weights (sha256:...)" by TextToImageTraining.
+        if (TrainingManifest.Load(folder).Data.GetValueOrDefault(TextToImageTraining.StartWeightsKey) is not { } start) return own;
+        var parent = Path.GetFullPath(Path.Combine(KitPaths.Root, start[..start.LastIndexOf(" (", StringComparison.Ordinal)]));
+        return own + (File.Exists(parent) ? EpochsInAll(parent) : throw new FileNotFoundException(
+            $"{folder}/{TrainingManifest.FileName} says the run started from {parent}, which is missing.", parent));
+    }
+
     /// <summary>The network stored in <paramref name="path"/> (its header names the architecture), in eval mode.</summary>
     public static TextUNet LoadNetwork(string path)
     {

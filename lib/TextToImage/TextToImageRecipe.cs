@@ -17,7 +17,8 @@ public sealed record TextToImageRecipe(
     double NullProbability = 0.1,
     double GenericProbability = 0.05,
     double MaxShift = 2,
-    double MaxScale = 0.1)
+    double MaxScale = 0.1,
+    StartWeights? StartFrom = null)
 {
     public const string FolderName = "text-to-image";
 
@@ -41,5 +42,21 @@ public sealed record TextToImageRecipe(
 
     /// <summary>Everything that changes the result, compared on resume (the trainer's fingerprint plus the data settings).</summary>
     public string Fingerprint() => FormattableString.Invariant(
-        $"{Settings.Fingerprint()};perconcept={PicturesPerConcept};pnull={NullProbability:R};pgeneric={GenericProbability:R};shift={MaxShift:R};scale={MaxScale:R}");
+        $"{Settings.Fingerprint()};perconcept={PicturesPerConcept};pnull={NullProbability:R};pgeneric={GenericProbability:R};shift={MaxShift:R};scale={MaxScale:R}") +
+        (StartFrom is { } start ? ";from=" + start.Hash : "");
+}
+
+/// <summary>
+/// Weights a run starts from instead of a fresh network: a snapshot of an earlier `train text` run, so a model can be
+/// trained further in a second run with its own schedule (the first run's epoch count is fixed by its fingerprint).
+/// The hash goes into the fingerprint, so a resumed run is never continued from other weights.
+/// </summary>
+public sealed record StartWeights(string Path, string Hash)
+{
+    public static StartWeights Of(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No weights file at {path} to start from.", path);
+        using var s = File.OpenRead(path);
+        return new StartWeights(System.IO.Path.GetFullPath(path), "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(s)));
+    }
 }

@@ -260,6 +260,41 @@ public sealed class TextToImageTests : IDisposable
     }
 
     [Fact]
+    public void ARunStartedFromAnotherRunsSnapshotBeginsWithItsWeightsAndResumesOnlyFromThem()
+    {
+        using var set = EmojiSet.Load();
+        var table = PromptEmbeddings.Load(TextEncoder.DefaultTablePath);
+        var first = Path.Combine(_folder, "first");
+        TextToImageTraining.Run(TinyRecipe(1), set, table, first, "test");
+        var start = StartWeights.Of(Path.Combine(first, "epoch-01.weights"));
+
+        // A learning rate far below half precision's resolution: the snapshot after one epoch is the start, exactly,
+        // while the same run from a fresh network is not (the first run moved its weights).
+        TextToImageRecipe Still(StartWeights? from) => TinyRecipe(1) with { StartFrom = from, Settings = TinyRecipe(1).Settings with { LearningRate = 1e-12 } };
+        var continued = Path.Combine(_folder, "continued");
+        var fresh = Path.Combine(_folder, "fresh");
+        TextToImageTraining.Run(Still(start), set, table, continued, "test");
+        TextToImageTraining.Run(Still(null), set, table, fresh, "test");
+        static float[] Weights(string folder)
+        {
+            using var net = TextToImageModel.LoadNetwork(TextToImageModel.WeightsPath(folder));
+            return net.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+        }
+        var startWeights = Weights(first);
+        Assert.Equal(startWeights, Weights(continued));
+        Assert.NotEqual(startWeights, Weights(fresh));
+        Assert.Contains(start.Hash, TrainingManifest.Load(continued).Settings);
+        Assert.Equal(2, TextToImageModel.EpochsInAll(TextToImageModel.WeightsPath(continued)));   // one of its own after one of the first run's
+        Assert.Equal(1, TextToImageModel.EpochsInAll(TextToImageModel.WeightsPath(fresh)));
+
+        // The run folder remembers which weights it began from: another start is refused, nothing changed.
+        var other = StartWeights.Of(Path.Combine(fresh, "epoch-01.weights"));
+        var e = Assert.Throws<InvalidOperationException>(() => TextToImageTraining.Run(Still(other), set, table, continued, "test"));
+        Assert.Contains(start.Hash, e.Message);
+        Assert.Equal(startWeights, Weights(continued));
+    }
+
+    [Fact]
     public void ArchitectureNamesParseBackToTheirSizesAndOthersAreRefused()
     {
         Assert.True(TextUNet.TryParseArchitecture(TextUNet.ArchitectureName(48, 192), out int c, out int e));
@@ -292,6 +327,10 @@ public sealed class TextToImageTests : IDisposable
         Assert.Contains("null prompt", empty.Message);
         var none = await Assert.ThrowsAsync<ArgumentException>(() => new SampleVerb().RunAsync(new Args(["--model", "text"]), default));
         Assert.Contains("--prompt", none.Message);
+        var start = await Assert.ThrowsAsync<ArgumentException>(() =>
+            new TrainVerb().RunAsync(new Args(["text", "--start-from", Path.Combine(_folder, "missing.weights")]), default));
+        Assert.Equal("start-from", start.ParamName);
+        Assert.Contains("missing.weights", start.Message);
         var concept = await Assert.ThrowsAsync<ArgumentException>(() =>
             new EvaluateTextVerb().RunAsync(new Args(["--concepts", "rocket,unicorns", "--from", _folder]), default));
         Assert.Contains("unicorns", concept.Message);

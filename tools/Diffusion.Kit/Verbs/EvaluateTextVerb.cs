@@ -74,7 +74,7 @@ public sealed class EvaluateTextVerb : IVerb
         if (from is null && concepts is null)
             File.WriteAllText(Path.Combine(TextToImageModel.ShippedFolder, ModelCard.AdherenceFile), JsonSerializer.Serialize(new
             {
-                Epoch = int.Parse(Path.GetFileNameWithoutExtension(TextToImageModel.WeightsPath(null, epoch))["epoch-".Length..]),
+                Epoch = TextToImageModel.EpochsInAll(TextToImageModel.WeightsPath(null, epoch)),   // a continued run counts its start's epochs
                 report.HitRate, report.Top5Rate, report.Samples, report.SamplesPerConcept, report.Guidance, report.Steps, report.Seed,
                 Chance = report.Chance(set.Concepts.Count), Command = "dotnet run --project tools/Diffusion.Kit -- evaluate-text " + string.Join(" ", Environment.GetCommandLineArgs().Skip(2)),
             }, new JsonSerializerOptions { WriteIndented = true }));

@@ -17,6 +17,8 @@ public static class TextToImageCommands
           --epochs N         default 70 (about 3 CPU-hours on 2 cores; an epoch is 130 steps of 64)
           --max-minutes M    stop after M minutes (after the step running then; the last finished epoch is kept); run again to go on
           --batch N, --lr X, --seed K, --max-steps N, --hidden C (base channels, default 64), --data DIR (default data/emoji)
+          --start-from FILE  begin from a snapshot of an earlier run (e.g. its epoch-50.weights) instead of a fresh
+                             network; Adam starts afresh with --lr, decayed to a tenth over --epochs
         """;
 
     public const string SampleUsage = """
@@ -44,6 +46,12 @@ public static class TextToImageCommands
                 MaxStepsPerEpoch = args.Has("max-steps") ? args.Int("max-steps", 0, 1) : null,
             },
         };
+        if (args.String("start-from") is { } startFrom)
+        {
+            if (startFrom == "true" || !File.Exists(startFrom))
+                throw new ArgumentException($"--start-from needs an existing weights file (epoch-NN.weights of an earlier `train text` run), got \"{startFrom}\".", "start-from");
+            recipe = recipe with { StartFrom = StartWeights.Of(startFrom) };
+        }
         double? maxMinutes = args.Has("max-minutes") ? args.Double("max-minutes", 0, 0.01, 1e6) : null;
         string folder = args.String("out") ?? TextToImageTraining.DefaultRunFolder;
         string dataFolder = args.String("data") ?? EmojiSet.DefaultFolder;
