@@ -56,7 +56,6 @@ public sealed record StartWeights(string Path, string Hash)
     public static StartWeights Of(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No weights file at {path} to start from.", path);
-        using var s = File.OpenRead(path);
-        return new StartWeights(System.IO.Path.GetFullPath(path), "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(s)));
+        return new StartWeights(System.IO.Path.GetFullPath(path), TrainingManifest.HashFile(path));
     }
 }

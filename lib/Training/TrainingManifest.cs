@@ -49,10 +49,16 @@ public sealed record TrainingManifest(
         foreach (var file in Directory.GetFiles(folder, pattern).Order(StringComparer.Ordinal))
         {
             if (file.EndsWith(".md", StringComparison.OrdinalIgnoreCase)) continue;
-            using var s = File.OpenRead(file);
-            result[Path.GetFileName(file)] = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(s));
+            result[Path.GetFileName(file)] = HashFile(file);
         }
         return result;
+    }
+
+    /// <summary>"sha256:..." of one file, the form the manifest records.</summary>
+    public static string HashFile(string path)
+    {
+        using var s = File.OpenRead(path);
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(s));
     }
 
     public static string MachineDescription() =>
