@@ -43,9 +43,8 @@ public static class TextToImageModel
         int own = int.Parse(WeightsFile.ReadHeader(path).GetValueOrDefault("epoch", "0"), System.Globalization.CultureInfo.InvariantCulture);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!File.Exists(Path.Combine(folder, TrainingManifest.FileName))) return own;
-        // Recorded as "relative/path.weights (sha256:...)" by TextToImageTraining.
-        if (TrainingManifest.Load(folder).Data.GetValueOrDefault(TextToImageTraining.StartWeightsKey) is not { } start) return own;
-        var parent = Path.GetFullPath(Path.Combine(KitPaths.Root, start[..start.LastIndexOf(" (", StringComparison.Ordinal)]));
+        if (TrainingManifest.Load(folder).Data.GetValueOrDefault(StartWeights.ManifestKey) is not { } start) return own;
+        var parent = StartWeights.PathIn(start);
         return own + (File.Exists(parent) ? EpochsInAll(parent) : throw new FileNotFoundException(
             $"{folder}/{TrainingManifest.FileName} says the run started from {parent}, which is missing.", parent));
     }

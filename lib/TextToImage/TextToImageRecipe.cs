@@ -1,3 +1,4 @@
+using Diffusion.Runtime;
 using Diffusion.Schedules;
 using Diffusion.Training;
 
@@ -53,9 +54,23 @@ public sealed record TextToImageRecipe(
 /// </summary>
 public sealed record StartWeights(string Path, string Hash)
 {
+    /// <summary>The key of the manifest's Data entry that records a run's start (<see cref="ManifestEntry"/>).</summary>
+    public const string ManifestKey = "start weights";
+
     public static StartWeights Of(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No weights file at {path} to start from.", path);
         return new StartWeights(System.IO.Path.GetFullPath(path), TrainingManifest.HashFile(path));
+    }
+
+    /// <summary>How the manifest records the start: the path relative to the kit, then the hash in brackets.</summary>
+    public string ManifestEntry() => $"{System.IO.Path.GetRelativePath(KitPaths.Root, Path)} ({Hash})";
+
+    /// <summary>The full path of the file a <see cref="ManifestEntry"/> names (read back here, beside the writer).</summary>
+    public static string PathIn(string manifestEntry)
+    {
+        int bracket = manifestEntry.LastIndexOf(" (", StringComparison.Ordinal);
+        if (bracket <= 0) throw new InvalidDataException($"The manifest's \"{ManifestKey}\" entry should be \"path (sha256:...)\", got \"{manifestEntry}\".");
+        return System.IO.Path.GetFullPath(System.IO.Path.Combine(KitPaths.Root, manifestEntry[..bracket]));
     }
 }

@@ -58,15 +58,11 @@ public static class TextToImageTraining
         var objective = Objective(recipe, set, table);
         model.StandardiseText(objective.AllCaptionEmbeddings);   // a resumed run reads the same values back from its checkpoint
         if (recipe.StartFrom is { } start)
-        {
-            if (!File.Exists(start.Path)) throw new FileNotFoundException($"The weights this run starts from are gone: {start.Path}.", start.Path);
             WeightsFile.Load(start.Path, model, recipe.Architecture);   // after standardising: the file's own statistics win
-        }
         var trainer = new Trainer<TextUNet>(folder, recipe.Architecture, recipe.Settings);
         var dataHashes = TrainingManifest.HashFolder(dataFolder ?? EmojiSet.DefaultFolder);
         dataHashes["set"] = $"{set} ({set.Count} pictures, {recipe.PicturesPerConcept} per concept per epoch)";
-        if (recipe.StartFrom is { } from)
-            dataHashes[StartWeightsKey] = $"{Path.GetRelativePath(KitPaths.Root, from.Path)} ({from.Hash})";
+        if (recipe.StartFrom is { } from) dataHashes[StartWeights.ManifestKey] = from.ManifestEntry();
         long parameters = model.ParameterCount();
         trainer.EpochFinished += (epoch, history) =>
         {
@@ -96,9 +92,6 @@ public static class TextToImageTraining
                 $"{folder} already holds a run with settings [{manifest.Settings}]; this run is [{recipe.Fingerprint()}]. " +
                 "Nothing was changed: choose another output folder, or delete that one to start over.");
     }
-
-    /// <summary>The manifest's Data entry naming the weights a run started from (path relative to the kit, and hash).</summary>
-    public const string StartWeightsKey = "start weights";
 
     /// <summary>The default folder of a training run started from the command line.</summary>
     public static string DefaultRunFolder => Path.Combine(KitPaths.Out, "train", TextToImageRecipe.FolderName);
