@@ -80,6 +80,7 @@ public static class TorchRuntime
                 $"{libstdcxx} lacks {string.Join(", ", unsafeMissing)}, which TorchSharp's native library really uses. Install a newer libstdc++ (GCC 13 or later).");
 
         PreferPassiveWaiting();
+        NativeHeap.KeepFreedMemory();
         bool needed = missing.Count > 0;
         bool appliedNow = false;
         var weaken = missing.Select(r => r.Version).ToList();

@@ -24,3 +24,16 @@ public class RuntimeTests
         Assert.All(loaded, p => Assert.StartsWith(report.LibTorchFolder!, p));
     }
 }
+
+public class NativeHeapTests
+{
+    [Fact]
+    public void GlibcAcceptsEveryHeapSettingTheUserDidNotGive()
+    {
+        TorchRuntime.Ensure();
+        int expected = OperatingSystem.IsLinux()
+            ? NativeHeap.Settings.Count(s => string.IsNullOrEmpty(Environment.GetEnvironmentVariable(s.Variable)))
+            : 0;
+        Assert.Equal(expected, NativeHeap.KeepFreedMemory());
+    }
+}

@@ -1,0 +1,43 @@
+using System.Runtime.InteropServices;
+
+namespace Diffusion.Runtime;
+
+/// <summary>
+/// Keeps the memory libtorch frees for its next tensors instead of handing it back to the kernel.
+/// glibc's malloc maps every block above a moving threshold (at most 32 MiB) afresh and returns freed heap top above
+/// twice that threshold; a network's activations (16-32 MiB each for a batch of 80 digits at D 64) are then new pages
+/// on every step, and the kernel zeroes each one. Guided digit sampling took about 40,000 page faults a step here
+/// (~160 MiB of fresh pages) and ran 15% slower for it. Fixing the threshold at its ceiling and trimming only beyond
+/// 1 GiB lets each step reuse the last step's pages; resident memory then stays at the peak of one step.
+/// Settings already given by the user (MALLOC_*_ environment variables) are left alone. Only glibc has mallopt;
+/// elsewhere this does nothing.
+/// </summary>
+public static class NativeHeap
+{
+    const int TrimThreshold = -1, TopPad = -2, MmapThreshold = -3;   // mallopt parameters, from glibc's malloc.h
+
+    /// <summary>What the kit sets: blocks up to 32 MiB from the heap, freed memory kept up to 1 GiB, grown in 64 MiB.</summary>
+    public static readonly (string Variable, int Parameter, int Value)[] Settings =
+    [
+        ("MALLOC_MMAP_THRESHOLD_", MmapThreshold, 32 << 20),
+        ("MALLOC_TRIM_THRESHOLD_", TrimThreshold, 1 << 30),
+        ("MALLOC_TOP_PAD_", TopPad, 64 << 20),
+    ];
+
+    /// <summary>Applies <see cref="Settings"/> once; returns how many glibc accepted (0 where there is no glibc).</summary>
+    public static int KeepFreedMemory()
+    {
+        if (!OperatingSystem.IsLinux()) return 0;
+        int accepted = 0;
+        foreach (var (variable, parameter, value) in Settings)
+        {
+            if (!string.IsNullOrEmpty(Environment.GetEnvironmentVariable(variable))) continue;
+            try { accepted += MallOpt(parameter, value); }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { return 0; }   // musl has no mallopt
+        }
+        return accepted;
+    }
+
+    [DllImport("libc", EntryPoint = "mallopt")]
+    static extern int MallOpt(int parameter, int value);
+}
