@@ -57,15 +57,21 @@ public class ModelTests
             _ when name.StartsWith("up2.up.") => (false, 196),
             _ => (false, 784),                                   // up2.block, head, output
         };
-        double encoder = 0, decoder = 0;
+        // The layers that take a concatenation with a skip; the skip is half of each one's input channels.
+        static bool TakesSkip(string name) => name is "up1.up.convt.weight" or "up2.up.convt.weight" or "head.conv1.conv.weight";
+        double encoder = 0, decoder = 0, skips = 0;
         foreach (var (name, p) in model.named_parameters().Where(p => p.parameter.ndim == 4))
         {
             var (isEncoder, pixels) = Where(name);
             if (isEncoder) encoder += p.numel() * pixels; else decoder += p.numel() * pixels;
+            if (TakesSkip(name)) skips += p.numel() / 2.0 * pixels;
         }
-        var (e, d) = DigitUNet.MultiplyAddsPerImage(32);
-        Assert.Equal(encoder, e);
-        Assert.Equal(decoder, d);
+        var count = DigitUNet.MultiplyAddsPerImage(32);
+        Assert.Equal(encoder, count.Encoder);
+        Assert.Equal(decoder, count.Decoder);
+        Assert.Equal(skips, count.DecoderSkips);
+        // Guidance: 3 images encoded once, decoded twice, their skips' share once.
+        Assert.Equal(3 * encoder + 6 * decoder - 3 * skips, count.Step(images: 3, copies: 2));
     }
 
     [Fact]
@@ -183,5 +189,75 @@ public class DigitNoisePredictorTests
         Assert.Contains("unconditional", Assert.Throws<ArgumentException>(() => time.Predict(x, 0, Diffusion.Sampling.Conditioning.Class(3))).Message);
         Assert.Contains("got 10", Assert.Throws<ArgumentException>(() => cls.Predict(x, 0, Diffusion.Sampling.Conditioning.Class(10))).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => cls.Predict(x, 300, Diffusion.Sampling.Conditioning.Null));
+    }
+}
+
+public class SkipConcatTests
+{
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(false, 2)]
+    [InlineData(true, 1)]
+    [InlineData(true, 3)]
+    public void SplitConvolutionEqualsConvolvingTheConcatenation(bool transposed, int copies)
+    {
+        manual_seed(11);
+        using var scope = NewDisposeScope();
+        // The shapes of the UNet's joins: UpConv (4x4, stride 2) on cat(u0, e2) and Conv (3x3) on cat(u2, e0).
+        var layer = transposed
+            ? (TorchSharp.Modules.Convolution)nn.ConvTranspose2d(12, 5, kernel_size: 4, stride: 2, padding: 1)
+            : nn.Conv2d(12, 5, kernel_size: 3, stride: 1, padding: 1);
+        var a = randn(2 * copies, 7, 6, 6);
+        var skip = randn(2, 5, 6, 6);
+        var expected = layer.call(cat([a, skip.repeat(copies, 1, 1, 1)], 1));
+        var got = SkipConcat.Convolve(layer, a, skip);
+        Assert.Equal(expected.shape, got.shape);
+        Assert.True(got.allclose(expected, rtol: 1e-5, atol: 1e-5));
+    }
+
+    [Fact]
+    public void ABlockWithSkipEqualsTheBlockOnTheConcatenation()
+    {
+        manual_seed(12);
+        using var scope = NewDisposeScope();
+        using var block = Blocks.UpBlock(8, 3);
+        block.eval();
+        var a = randn(4, 5, 7, 7);
+        var skip = randn(2, 3, 7, 7);
+        using var _ = inference_mode();
+        var expected = block.call(cat([a, skip.repeat(2, 1, 1, 1)], 1));
+        Assert.True(SkipConcat.Call(block, a, skip).allclose(expected, rtol: 1e-5, atol: 1e-5));
+    }
+
+    [Fact]
+    public void MismatchedRowsOrChannelsNameTheArgument()
+    {
+        using var scope = NewDisposeScope();
+        using var conv = nn.Conv2d(6, 2, kernel_size: 3, padding: 1);
+        var rows = Assert.Throws<ArgumentException>(() => SkipConcat.Convolve(conv, randn(3, 4, 5, 5), randn(2, 2, 5, 5)));
+        Assert.Equal("a", rows.ParamName);
+        Assert.Contains("got 3 rows", rows.Message);
+        var channels = Assert.Throws<ArgumentException>(() => SkipConcat.Convolve(conv, randn(2, 4, 5, 5), randn(2, 3, 5, 5)));
+        Assert.Equal("skip", channels.ParamName);
+        Assert.Contains("6 channels together, got 4 + 3", channels.Message);
+    }
+
+    [Fact]
+    public void EvaluationRunsChannelsLastWithTheValuesOfTheDefaultLayout()
+    {
+        manual_seed(13);
+        using var scope = NewDisposeScope();
+        using var net = new DigitUNet(DigitUNetKind.ClassConditioned, 8);
+        net.eval();
+        using var _ = inference_mode();
+        var x = randn(3, 1, 28, 28);
+        var features = net.Encode(x);
+        Assert.True(MemoryLayout.IsChannelsLast(features.X0));
+        Assert.True(MemoryLayout.IsChannelsLast(features.X2));
+        // The same layers called one by one in the default layout.
+        var e0 = (TorchSharp.Modules.Sequential)net.named_children().Single(c => c.name == "e0").module;
+        var plain = e0.call(x);
+        Assert.False(MemoryLayout.IsChannelsLast(plain));
+        Assert.True(features.X0.allclose(plain, rtol: 1e-5, atol: 1e-6));
     }
 }

@@ -1,0 +1,59 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Diffusion.Models;
+
+/// <summary>
+/// A UNet layer that takes cat([a, skip], 1), run without building the concatenation. A convolution is linear in its
+/// input channels, so conv_W(cat(a, s)) = conv_Wa(a) + conv_Ws(s) with W split along its input channels (the bias
+/// goes with the first). Guidance decodes every image under k conditionings: a then holds k·N rows while the
+/// encoder's skip s is the same N rows for each, so the skip's share is computed once and broadcast. At D 64 that is
+/// a tenth of a guided step's multiply-adds, and the 80 x 128 x 28 x 28 concatenation is never made.
+/// </summary>
+public static class SkipConcat
+{
+    /// <summary>
+    /// Runs <paramref name="sequence"/>, whose first layer (at any depth) is a convolution or transposed convolution,
+    /// on cat([a, skip repeated k times], 1) where k = rows of a / rows of skip.
+    /// </summary>
+    public static Tensor Call(Sequential sequence, Tensor a, Tensor skip)
+    {
+        Tensor? x = null;
+        foreach (var layer in sequence.children())
+            x = x is not null ? ((Module<Tensor, Tensor>)layer).call(x) : layer switch
+            {
+                Sequential inner => Call(inner, a, skip),
+                Convolution conv => Convolve(conv, a, skip),
+                _ => throw new ArgumentException($"the first layer must be a convolution, got {layer.GetType().Name}.", nameof(sequence)),
+            };
+        return x ?? throw new ArgumentException("the sequence is empty.", nameof(sequence));
+    }
+
+    /// <summary>conv(cat([a, skip repeated k times], 1)) as conv_Wa(a) + conv_Ws(skip), the second broadcast over the k copies.</summary>
+    public static Tensor Convolve(Convolution conv, Tensor a, Tensor skip)
+    {
+        long n = skip.shape[0], inA = a.shape[1], inSkip = skip.shape[1];
+        if (n == 0 || a.shape[0] % n != 0)
+            throw new ArgumentException($"a must hold a whole number of copies of the skip's {n} images, got {a.shape[0]} rows.", nameof(a));
+        if (inA + inSkip != conv.in_channels)
+            throw new ArgumentException($"a and skip must have {conv.in_channels} channels together, got {inA} + {inSkip}.", nameof(skip));
+        if (conv.groups != 1 || conv.padding_mode != PaddingModes.Zeros)
+            throw new ArgumentException("only ungrouped, zero-padded convolutions split along their input channels.", nameof(conv));
+        // Conv2d weights are out x in x kh x kw; transposed ones are in x out x kh x kw.
+        int inDim = conv.transposed ? 0 : 1;
+        var weightA = conv.weight!.narrow(inDim, 0, inA);
+        var weightSkip = conv.weight!.narrow(inDim, inA, inSkip);
+        var fromA = Run(conv, a, weightA, conv.bias);
+        var fromSkip = Run(conv, skip, weightSkip, null);
+        long k = a.shape[0] / n;
+        if (k == 1) return fromA.add_(fromSkip);
+        var shape = fromA.shape;
+        return fromA.view([k, n, .. shape[1..]]).add_(fromSkip.unsqueeze(0)).view(shape);
+    }
+
+    static Tensor Run(Convolution conv, Tensor x, Tensor weight, Tensor? bias) => conv.transposed
+        ? functional.conv_transpose2d(x, weight, bias, conv.stride, conv.padding, conv.output_padding, conv.dilation, conv.groups)
+        : functional.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups);
+}
