@@ -15,30 +15,30 @@ public static class Blocks
     public static Sequential Conv(int inChannels, int outChannels) => Sequential(
         ("conv", Conv2d(inChannels, outChannels, kernel_size: 3, stride: 1, padding: 1)),
         ("bn", BatchNorm2d(outChannels)),
-        ("gelu", GELU()));
+        ("gelu", new Gelu()));
 
     /// <summary>Conv2d(3, 2, 1) + BN + GELU: halves H and W.</summary>
     public static Sequential DownConv(int inChannels, int outChannels) => Sequential(
         ("conv", Conv2d(inChannels, outChannels, kernel_size: 3, stride: 2, padding: 1)),
         ("bn", BatchNorm2d(outChannels)),
-        ("gelu", GELU()));
+        ("gelu", new Gelu()));
 
     /// <summary>ConvTranspose2d(4, 2, 1) + BN + GELU: doubles H and W.</summary>
     public static Sequential UpConv(int inChannels, int outChannels) => Sequential(
         ("convt", ConvTranspose2d(inChannels, outChannels, kernel_size: 4, stride: 2, padding: 1)),
         ("bn", BatchNorm2d(outChannels)),
-        ("gelu", GELU()));
+        ("gelu", new Gelu()));
 
     /// <summary>AvgPool2d(7) + GELU: 7x7 to 1x1.</summary>
     public static Sequential Flatten() => Sequential(
         ("pool", AvgPool2d(kernel_size: 7)),
-        ("gelu", GELU()));
+        ("gelu", new Gelu()));
 
     /// <summary>ConvTranspose2d(7, 7, 0) + BN + GELU: 1x1 to 7x7.</summary>
     public static Sequential Unflatten(int channels) => Sequential(
         ("convt", ConvTranspose2d(channels, channels, kernel_size: 7, stride: 7, padding: 0)),
         ("bn", BatchNorm2d(channels)),
-        ("gelu", GELU()));
+        ("gelu", new Gelu()));
 
     /// <summary>Conv, Conv.</summary>
     public static Sequential ConvBlock(int inChannels, int outChannels) => Sequential(
@@ -58,6 +58,6 @@ public static class Blocks
     /// <summary>Linear, GELU, Linear: embeds a conditioning vector (t / T or a one-hot class).</summary>
     public static Sequential FCBlock(int inFeatures, int outFeatures) => Sequential(
         ("fc1", Linear(inFeatures, outFeatures)),
-        ("gelu", GELU()),
+        ("gelu", new Gelu()),
         ("fc2", Linear(outFeatures, outFeatures)));
 }

@@ -261,3 +261,23 @@ public class SkipConcatTests
         Assert.True(features.X0.allclose(plain, rtol: 1e-5, atol: 1e-6));
     }
 }
+
+public class GeluTests
+{
+    [Fact]
+    public void ChannelsLastInputGivesTheExactGeluInTheSameLayout()
+    {
+        manual_seed(14);
+        using var scope = NewDisposeScope();
+        using var gelu = new Gelu();
+        var x = randn(2, 5, 4, 3) * 3;
+        var cl = MemoryLayout.ChannelsLast(x);
+        Assert.False(cl.is_contiguous());
+        var y = gelu.call(cl);
+        Assert.True(MemoryLayout.IsChannelsLast(y));
+        // GELU(x) = x Phi(x), with Phi from erf, written out here rather than taken from the library.
+        var expected = x * 0.5 * (1 + special.erf(x / Math.Sqrt(2)));
+        Assert.True(y.allclose(expected, rtol: 1e-5, atol: 1e-6));
+        Assert.True(gelu.call(x).allclose(expected, rtol: 1e-5, atol: 1e-6));
+    }
+}
