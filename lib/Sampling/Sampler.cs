@@ -132,6 +132,7 @@ public static class Sampler
             }
         }
         foreach (var s in snapshots) s.Image.MoveToOuterDisposeScope();
+        Runtime.NativeHeap.ReturnFreeMemory();   // the steps' memory was kept for the next step; no step follows
         return new SamplingResult(x.MoveToOuterDisposeScope(), snapshots);
     }
 }

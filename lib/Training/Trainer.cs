@@ -102,6 +102,7 @@ public sealed class Trainer<TModel> where TModel : nn.Module
             history.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
             SaveEpoch(model, optimizer, history, epoch + 1);
         }
+        Runtime.NativeHeap.ReturnFreeMemory();   // the steps' memory was kept for the next step; no step follows
         return history;
     }
 

@@ -222,6 +222,7 @@ public sealed class BenchVerb : IVerb
 
     void Memory(long seed, CancellationToken cancel)
     {
+        NativeHeap.ReturnFreeMemory();   // start from what this phase needs, not what the batch-256 rounds before it kept
         using var data = Mnist.Load("train");
         // Many small steps: a leak is per step, so small batches show it as clearly and finish sooner.
         var folder = Path.Combine(Path.GetTempPath(), $"diffusion-bench-mem-{Environment.ProcessId}");
