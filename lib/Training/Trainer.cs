@@ -101,8 +101,10 @@ public sealed class Trainer<TModel> where TModel : nn.Module
             history.EpochEnds.Add(history.StepLosses.Count);
             history.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
             SaveEpoch(model, optimizer, history, epoch + 1);
+            // The heap keeps freed memory for the next step (NativeHeap); giving it back once an epoch stops the
+            // fragments of thousands of steps from adding up, and leaves nothing held after the last epoch.
+            Runtime.NativeHeap.ReturnFreeMemory();
         }
-        Runtime.NativeHeap.ReturnFreeMemory();   // the steps' memory was kept for the next step; no step follows
         return history;
     }
 
