@@ -55,6 +55,20 @@ public static class Blocks
         ("up", UpConv(inChannels, outChannels)),
         ("block", ConvBlock(outChannels, outChannels)));
 
+    /// <summary>
+    /// Runs <paramref name="sequence"/> with its first layer (the first leaf, inside nested sequences) computed by
+    /// <paramref name="firstLayer"/> instead of called; every later layer is called on the result as usual.
+    /// </summary>
+    public static Tensor CallWithFirstLayer(Sequential sequence, Func<nn.Module, Tensor> firstLayer)
+    {
+        Tensor? x = null;
+        foreach (var layer in sequence.children())
+            x = x is not null ? ((nn.Module<Tensor, Tensor>)layer).call(x)
+                : layer is Sequential inner ? CallWithFirstLayer(inner, firstLayer)
+                : firstLayer(layer);
+        return x ?? throw new ArgumentException("the sequence has no layers.", nameof(sequence));
+    }
+
     /// <summary>Linear, GELU, Linear: embeds a conditioning vector (t / T or a one-hot class).</summary>
     public static Sequential FCBlock(int inFeatures, int outFeatures) => Sequential(
         ("fc1", Linear(inFeatures, outFeatures)),

@@ -26,17 +26,8 @@ public static class MemoryLayout
     /// that layout through every later layer. The first layer is where it must happen: its input has one channel, for
     /// which the two layouts cannot be told apart, and libtorch falls back to NCHW.
     /// </summary>
-    public static Tensor CallChannelsLast(TorchSharp.Modules.Sequential sequence, Tensor x)
-    {
-        bool first = true;
-        foreach (var layer in sequence.children())
-        {
-            x = first && layer is TorchSharp.Modules.Sequential inner ? CallChannelsLast(inner, x) : ((nn.Module<Tensor, Tensor>)layer).call(x);
-            if (first) x = ChannelsLast(x);
-            first = false;
-        }
-        return x;
-    }
+    public static Tensor CallChannelsLast(TorchSharp.Modules.Sequential sequence, Tensor x) =>
+        Blocks.CallWithFirstLayer(sequence, layer => ChannelsLast(((nn.Module<Tensor, Tensor>)layer).call(x)));
 
     /// <summary>True when a 4-D tensor's channels are its innermost dimension in memory.</summary>
     public static bool IsChannelsLast(Tensor t) => t.ndim == 4 && t.stride(1) == 1 && t.shape[1] > 1;

@@ -18,18 +18,10 @@ public static class SkipConcat
     /// Runs <paramref name="sequence"/>, whose first layer (at any depth) is a convolution or transposed convolution,
     /// on cat([a, skip repeated k times], 1) where k = rows of a / rows of skip.
     /// </summary>
-    public static Tensor Call(Sequential sequence, Tensor a, Tensor skip)
-    {
-        Tensor? x = null;
-        foreach (var layer in sequence.children())
-            x = x is not null ? ((Module<Tensor, Tensor>)layer).call(x) : layer switch
-            {
-                Sequential inner => Call(inner, a, skip),
-                Convolution conv => Convolve(conv, a, skip),
-                _ => throw new ArgumentException($"the first layer must be a convolution, got {layer.GetType().Name}.", nameof(sequence)),
-            };
-        return x ?? throw new ArgumentException("the sequence is empty.", nameof(sequence));
-    }
+    public static Tensor Call(Sequential sequence, Tensor a, Tensor skip) =>
+        Blocks.CallWithFirstLayer(sequence, layer => layer is Convolution conv
+            ? Convolve(conv, a, skip)
+            : throw new ArgumentException($"the first layer must be a convolution, got {layer.GetType().Name}.", nameof(sequence)));
 
     /// <summary>conv(cat([a, skip repeated k times], 1)) as conv_Wa(a) + conv_Ws(skip), the second broadcast over the k copies.</summary>
     public static Tensor Convolve(Convolution conv, Tensor a, Tensor skip)
@@ -48,7 +40,6 @@ public static class SkipConcat
         var fromA = Run(conv, a, weightA, conv.bias);
         var fromSkip = Run(conv, skip, weightSkip, null);
         long k = a.shape[0] / n;
-        if (k == 1) return fromA.add_(fromSkip);
         var shape = fromA.shape;
         return fromA.view([k, n, .. shape[1..]]).add_(fromSkip.unsqueeze(0)).view(shape);
     }
