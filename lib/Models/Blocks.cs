@@ -56,18 +56,42 @@ public static class Blocks
         ("block", ConvBlock(outChannels, outChannels)));
 
     /// <summary>
-    /// Runs <paramref name="sequence"/> with its first layer (the first leaf, inside nested sequences) computed by
-    /// <paramref name="firstLayer"/> instead of called; every later layer is called on the result as usual.
+    /// Computes a convolution layer of a sequence from the input, weight and bias it is given (the layer's own, or
+    /// folded with the BatchNorm after it).
     /// </summary>
-    public static Tensor CallWithFirstLayer(Sequential sequence, Func<nn.Module, Tensor> firstLayer)
+    public delegate Tensor ConvolutionRunner(Convolution conv, Tensor x, Tensor weight, Tensor? bias);
+
+    /// <summary>
+    /// Runs <paramref name="sequence"/> layer by layer (nested sequences flattened). A convolution directly followed by an
+    /// evaluation-mode BatchNorm runs as one convolution with the norm folded in (<see cref="BatchNormFolding"/>);
+    /// in training mode every layer is simply called. <paramref name="firstConvolution"/>, when given, computes the
+    /// first layer, which must then be a convolution; every later one runs through <see cref="Convolutions.Apply"/>.
+    /// </summary>
+    public static Tensor CallFolded(Sequential sequence, Tensor x, ConvolutionRunner? firstConvolution = null)
     {
-        Tensor? x = null;
-        foreach (var layer in sequence.children())
-            x = x is not null ? ((nn.Module<Tensor, Tensor>)layer).call(x)
-                : layer is Sequential inner ? CallWithFirstLayer(inner, firstLayer)
-                : firstLayer(layer);
-        return x ?? throw new ArgumentException("the sequence has no layers.", nameof(sequence));
+        var layers = Leaves(sequence).ToList();
+        if (layers.Count == 0) throw new ArgumentException("the sequence has no layers.", nameof(sequence));
+        if (firstConvolution is not null && layers[0] is not Convolution)
+            throw new ArgumentException($"the first layer must be a convolution, got {layers[0].GetType().Name}.", nameof(sequence));
+        for (int i = 0; i < layers.Count; i++)
+        {
+            var runner = i == 0 && firstConvolution is not null ? firstConvolution : Convolutions.Apply;
+            if (layers[i] is Convolution conv && i + 1 < layers.Count && layers[i + 1] is BatchNorm2d { training: false } norm)
+            {
+                var (weight, bias) = BatchNormFolding.Fold(conv, norm);
+                x = runner(conv, x, weight, bias);
+                i++;   // the norm is inside the convolution now
+            }
+            else if (layers[i] is Convolution plain && (i == 0 && firstConvolution is not null || !plain.training))
+                x = runner(plain, x, plain.weight!, plain.bias);
+            else
+                x = ((nn.Module<Tensor, Tensor>)layers[i]).call(x);
+        }
+        return x;
     }
+
+    static IEnumerable<nn.Module> Leaves(Sequential sequence) =>
+        sequence.children().SelectMany(layer => layer is Sequential inner ? Leaves(inner) : [layer]);
 
     /// <summary>Linear, GELU, Linear: embeds a conditioning vector (t / T or a one-hot class).</summary>
     public static Sequential FCBlock(int inFeatures, int outFeatures) => Sequential(

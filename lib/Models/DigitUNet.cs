@@ -89,9 +89,9 @@ public sealed class DigitUNet : Module
     {
         CheckInput(x, null, null, conditioned: false);
         var x0 = training ? e0.call(x) : MemoryLayout.CallChannelsLast(e0, x);
-        var x1 = e1.call(x0);
-        var x2 = e2.call(x1);
-        return new Features(x0, x1, x2, unflatten.call(flatten.call(x2)));
+        var x1 = Run(e1, x0);
+        var x2 = Run(e2, x1);
+        return new Features(x0, x1, x2, Run(unflatten, flatten.call(x2)));
     }
 
     /// <summary>
@@ -125,8 +125,11 @@ public sealed class DigitUNet : Module
     }
 
     /// <summary>block(cat([a, skip], 1)): the concatenation for one copy (training), the split convolution for several.</summary>
-    static Tensor WithSkip(Sequential block, Tensor a, Tensor skip) =>
-        a.shape[0] == skip.shape[0] ? block.call(cat([a, skip], 1)) : SkipConcat.Call(block, a, skip);
+    Tensor WithSkip(Sequential block, Tensor a, Tensor skip) =>
+        a.shape[0] == skip.shape[0] ? Run(block, cat([a, skip], 1)) : SkipConcat.Call(block, a, skip);
+
+    /// <summary>A block as trained; in evaluation with each BatchNorm folded into the convolution before it.</summary>
+    Tensor Run(Sequential block, Tensor x) => training ? block.call(x) : Blocks.CallFolded(block, x);
 
     void CheckInput(Tensor x, Tensor? t, Tensor? c, bool conditioned = true)
     {

@@ -16,15 +16,16 @@ public static class SkipConcat
 {
     /// <summary>
     /// Runs <paramref name="sequence"/>, whose first layer (at any depth) is a convolution or transposed convolution,
-    /// on cat([a, skip repeated k times], 1) where k = rows of a / rows of skip.
+    /// on cat([a, skip repeated k times], 1) where k = rows of a / rows of skip. Norms fold as in <see cref="Blocks.CallFolded"/>.
     /// </summary>
     public static Tensor Call(Sequential sequence, Tensor a, Tensor skip) =>
-        Blocks.CallWithFirstLayer(sequence, layer => layer is Convolution conv
-            ? Convolve(conv, a, skip)
-            : throw new ArgumentException($"the first layer must be a convolution, got {layer.GetType().Name}.", nameof(sequence)));
+        Blocks.CallFolded(sequence, a, (conv, _, weight, bias) => Convolve(conv, weight, bias, a, skip));
+
+    /// <summary>conv(cat([a, skip repeated k times], 1)) with the layer's own weight and bias.</summary>
+    public static Tensor Convolve(Convolution conv, Tensor a, Tensor skip) => Convolve(conv, conv.weight!, conv.bias, a, skip);
 
     /// <summary>conv(cat([a, skip repeated k times], 1)) as conv_Wa(a) + conv_Ws(skip), the second broadcast over the k copies.</summary>
-    public static Tensor Convolve(Convolution conv, Tensor a, Tensor skip)
+    public static Tensor Convolve(Convolution conv, Tensor weight, Tensor? bias, Tensor a, Tensor skip)
     {
         long n = skip.shape[0], inA = a.shape[1], inSkip = skip.shape[1];
         if (n == 0 || a.shape[0] % n != 0)
@@ -35,16 +36,10 @@ public static class SkipConcat
             throw new ArgumentException("only ungrouped, zero-padded convolutions split along their input channels.", nameof(conv));
         // Conv2d weights are out x in x kh x kw; transposed ones are in x out x kh x kw.
         int inDim = conv.transposed ? 0 : 1;
-        var weightA = conv.weight!.narrow(inDim, 0, inA);
-        var weightSkip = conv.weight!.narrow(inDim, inA, inSkip);
-        var fromA = Run(conv, a, weightA, conv.bias);
-        var fromSkip = Run(conv, skip, weightSkip, null);
+        var fromA = Convolutions.Apply(conv, a, weight.narrow(inDim, 0, inA), bias);
+        var fromSkip = Convolutions.Apply(conv, skip, weight.narrow(inDim, inA, inSkip), null);
         long k = a.shape[0] / n;
         var shape = fromA.shape;
         return fromA.view([k, n, .. shape[1..]]).add_(fromSkip.unsqueeze(0)).view(shape);
     }
-
-    static Tensor Run(Convolution conv, Tensor x, Tensor weight, Tensor? bias) => conv.transposed
-        ? functional.conv_transpose2d(x, weight, bias, conv.stride, conv.padding, conv.output_padding, conv.dilation, conv.groups)
-        : functional.conv2d(x, weight, bias, conv.stride, conv.padding, conv.dilation, conv.groups);
 }

@@ -221,6 +221,7 @@ public class SkipConcatTests
         manual_seed(12);
         using var scope = NewDisposeScope();
         using var block = Blocks.UpBlock(8, 3);
+        NormStatistics.Randomise(block);
         block.eval();
         var a = randn(4, 5, 7, 7);
         var skip = randn(2, 3, 7, 7);
@@ -248,17 +249,125 @@ public class SkipConcatTests
         manual_seed(13);
         using var scope = NewDisposeScope();
         using var net = new DigitUNet(DigitUNetKind.ClassConditioned, 8);
+        NormStatistics.Randomise(net);
         net.eval();
         using var _ = inference_mode();
         var x = randn(3, 1, 28, 28);
         var features = net.Encode(x);
         Assert.True(MemoryLayout.IsChannelsLast(features.X0));
         Assert.True(MemoryLayout.IsChannelsLast(features.X2));
-        // The same layers called one by one in the default layout.
+        // The same layers called one by one in the default layout, each norm on its own.
         var e0 = (TorchSharp.Modules.Sequential)net.named_children().Single(c => c.name == "e0").module;
         var plain = e0.call(x);
         Assert.False(MemoryLayout.IsChannelsLast(plain));
         Assert.True(features.X0.allclose(plain, rtol: 1e-5, atol: 1e-6));
+    }
+}
+
+public class BatchNormFoldingTests
+{
+    static void GiveNormsTrainedStatistics(nn.Module module) => NormStatistics.Randomise(module);
+
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(true, false)]
+    public void TheFoldedConvolutionEqualsTheConvolutionThenTheNorm(bool transposed, bool withBias)
+    {
+        manual_seed(21);
+        using var scope = NewDisposeScope();
+        var conv = transposed
+            ? (TorchSharp.Modules.Convolution)nn.ConvTranspose2d(6, 5, kernel_size: 4, stride: 2, padding: 1, bias: withBias)
+            : nn.Conv2d(6, 5, kernel_size: 3, stride: 1, padding: 1, bias: withBias);
+        var norm = nn.BatchNorm2d(5);
+        GiveNormsTrainedStatistics(norm);
+        norm.eval();
+        var x = randn(3, 6, 7, 7);
+        using var _ = inference_mode();
+        var expected = norm.call(conv.call(x));
+        // The norm written out: (y - mean) / sqrt(var + eps) * gamma + beta, per channel.
+        var y = conv.call(x);
+        var byHand = (y - norm.running_mean!.view(1, -1, 1, 1)) / (norm.running_var!.view(1, -1, 1, 1) + 1e-5).sqrt()
+                     * norm.weight!.view(1, -1, 1, 1) + norm.bias!.view(1, -1, 1, 1);
+        Assert.True(expected.allclose(byHand, rtol: 1e-4, atol: 1e-5));
+        var (weight, bias) = BatchNormFolding.Fold(conv, norm);
+        Assert.True(Convolutions.Apply(conv, x, weight, bias).allclose(expected, rtol: 1e-4, atol: 1e-5));
+    }
+
+    [Fact]
+    public void ANormInTrainingModeIsRefused()
+    {
+        using var scope = NewDisposeScope();
+        using var conv = nn.Conv2d(2, 3, kernel_size: 3, padding: 1);
+        using var norm = nn.BatchNorm2d(3);
+        var refused = Assert.Throws<ArgumentException>(() => BatchNormFolding.Fold(conv, norm));
+        Assert.Equal("norm", refused.ParamName);
+        Assert.Contains("training mode", refused.Message);
+    }
+
+    [Fact]
+    public void ATransposedConvolutionOfOnePixelIsTheMatrixProduct()
+    {
+        manual_seed(22);
+        using var scope = NewDisposeScope();
+        // The UNet's Unflatten: 1x1 to 7x7 with a 7x7 kernel of stride 7.
+        using var conv = nn.ConvTranspose2d(6, 4, kernel_size: 7, stride: 7, padding: 0);
+        var x = randn(3, 6, 1, 1);
+        using var _ = inference_mode();
+        var got = Convolutions.Apply(conv, x, conv.weight!, conv.bias);
+        var expected = nn.functional.conv_transpose2d(x, conv.weight!, conv.bias, [7, 7]);
+        Assert.Equal(new long[] { 3, 4, 7, 7 }, got.shape);
+        Assert.True(got.allclose(expected, rtol: 1e-5, atol: 1e-6));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ABlockRunFoldedEqualsTheBlockCalled(bool evaluation)
+    {
+        manual_seed(23);
+        using var scope = NewDisposeScope();
+        using var block = Blocks.DownBlock(3, 5);
+        GiveNormsTrainedStatistics(block);
+        block.train(!evaluation);
+        var x = randn(4, 3, 8, 8);
+        using var _ = no_grad();
+        var expected = block.call(x);
+        Assert.True(Blocks.CallFolded(block, x).allclose(expected, rtol: 1e-4, atol: 1e-5));
+    }
+
+    [Fact]
+    public void TheFoldFollowsWeightsChangedAfterAnEarlierCall()
+    {
+        manual_seed(24);
+        using var scope = NewDisposeScope();
+        using var block = Blocks.Conv(2, 3);
+        block.eval();
+        var x = randn(2, 2, 6, 6);
+        using var _ = no_grad();
+        var before = Blocks.CallFolded(block, x);
+        GiveNormsTrainedStatistics(block);      // as further training would
+        var after = Blocks.CallFolded(block, x);
+        Assert.False(after.allclose(before, rtol: 1e-3, atol: 1e-4));
+        Assert.True(after.allclose(block.call(x), rtol: 1e-4, atol: 1e-5));
+    }
+}
+
+static class NormStatistics
+{
+    /// <summary>Running statistics and affine parameters far from a fresh norm's (mean 0, variance 1, identity), so a wrong fold shows.</summary>
+    public static void Randomise(nn.Module module)
+    {
+        using var _ = no_grad();
+        foreach (var norm in module.modules().Prepend(module).OfType<TorchSharp.Modules.BatchNorm2d>())
+        {
+            long c = norm.num_features;
+            norm.running_mean!.copy_(randn(c) * 0.7);
+            norm.running_var!.copy_(rand(c) * 2 + 0.3);
+            norm.weight!.copy_(randn(c) * 0.5 + 1);
+            norm.bias!.copy_(randn(c) * 0.4);
+        }
     }
 }
 
