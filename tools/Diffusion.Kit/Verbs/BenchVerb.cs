@@ -44,7 +44,7 @@ public sealed class BenchVerb : IVerb
         _results["machine"] = TrainingManifest.MachineDescription();
         if (only.Contains("quality")) Quality(seed);
         if (only.Contains("sampling")) SamplingSpeed(seed);
-        // Memory before throughput: the batch-256 rounds leave the heap fragmented, which a growth reading would inherit.
+        // Memory before throughput, so its readings start after the small evaluation phases, not the batch-256 rounds.
         if (only.Contains("memory")) Memory(seed, cancel);
         if (only.Contains("throughput")) Throughput(seed, cancel);
 
@@ -234,33 +234,24 @@ public sealed class BenchVerb : IVerb
     }
 
     /// <summary>
-    /// Resident MiB after a full .NET collection. Between collections the managed heap holds the garbage of recent steps
-    /// (TorchSharp's optimizer makes small wrapper objects every step), so a plain reading depends on when the last
-    /// collection ran; after one, what is resident is what the run keeps.
+    /// Resident MiB after a full .NET collection and with freed native memory given back (<see cref="NativeHeap"/>): what
+    /// the run holds. Between collections the managed heap holds the garbage of recent steps (TorchSharp's optimizer
+    /// makes small wrapper objects every step), and the native heap keeps freed memory until an epoch ends, so a plain
+    /// reading depends on when the last collection ran and where in an epoch it falls.
     /// </summary>
-    static double AfterFullCollection()
+    static double Settled()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        return ProcessMemory.ResidentMiB();
-    }
-
-    /// <summary>
-    /// Resident MiB after a full collection and giving freed native memory back (<see cref="NativeHeap"/>): what the run
-    /// holds, without the garbage and the heap's cache, whose size depends on where in an epoch the reading falls.
-    /// </summary>
-    static double Settled()
-    {
-        AfterFullCollection();
         NativeHeap.ReturnFreeMemory();
         return ProcessMemory.ResidentMiB();
     }
 
     void Memory(long seed, CancellationToken cancel)
     {
-        // Start from what this phase needs, not what the batch-256 rounds before it kept: their last tensors are freed
-        // only when .NET finalises them.
+        // Start from what this phase needs, not what the phases before it kept: their last tensors are freed only when
+        // .NET finalises them.
         Settled();
         using var data = Mnist.Load("train");
         // Many small steps: a leak is per step, so small batches show it as clearly and finish sooner.
