@@ -9,8 +9,9 @@ namespace Diffusion.Runtime;
 /// on every step, and the kernel zeroes each one. Guided digit sampling took about 40,000 page faults a step here
 /// (~160 MiB of fresh pages) and ran 15% slower for it. Fixing the threshold at its ceiling and trimming only beyond
 /// 1 GiB lets each step reuse the last step's pages. What one phase kept would then stay resident for good (4.6 GiB
-/// after bench's batch-256 training, against 0.7 before), so the trainer (after each epoch) and the sampler (after each run) call
-/// <see cref="ReturnFreeMemory"/>: memory is kept from step to step and given back between epochs and runs.
+/// after bench's batch-256 training, against 0.7 before), so the trainer and the sampler call
+/// <see cref="ReturnFreeMemory"/> through <see cref="LoopMemory"/>: memory is kept from step to step and given back
+/// every 100 steps and at the end of each epoch and run.
 /// Settings already given by the user (MALLOC_*_ environment variables) are left alone. Only glibc has mallopt and
 /// malloc_trim; elsewhere both do nothing.
 /// </summary>

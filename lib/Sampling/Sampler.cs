@@ -129,10 +129,11 @@ public static class Sampler
                 next.MoveToOuterDisposeScope();
                 x.Dispose();
                 x = next;
+                Runtime.LoopMemory.AfterStep(i + 1);
             }
         }
         foreach (var s in snapshots) s.Image.MoveToOuterDisposeScope();
-        Runtime.NativeHeap.ReturnFreeMemory();   // the steps' memory was kept for the next step; no step follows
+        Runtime.LoopMemory.GiveBack();   // the steps' memory was kept for the next step; no step follows
         return new SamplingResult(x.MoveToOuterDisposeScope(), snapshots);
     }
 }

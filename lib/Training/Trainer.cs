@@ -95,15 +95,14 @@ public sealed class Trainer<TModel> where TModel : nn.Module
                         $"{objective.Name}: the loss became {loss} at epoch {epoch + 1}, step {step + 1}. " +
                         $"Epoch {history.EpochsDone} is safe in {_folder}; try a smaller learning rate (now {_settings.LearningRateAt(epoch)}).");
                 history.StepLosses.Add(loss);
+                Runtime.LoopMemory.AfterStep(history.StepLosses.Count);
                 progress?.Report(new TrainingProgress(epoch + 1, _settings.Epochs, step + 1, stepsPerEpoch, loss,
                     (step + 1) * (double)_settings.BatchSize / Math.Max(1e-9, clock.Elapsed.TotalSeconds)));
             }
             history.EpochEnds.Add(history.StepLosses.Count);
             history.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
             SaveEpoch(model, optimizer, history, epoch + 1);
-            // The heap keeps freed memory for the next step (NativeHeap); giving it back once an epoch stops the
-            // fragments of thousands of steps from adding up, and leaves nothing held after the last epoch.
-            Runtime.NativeHeap.ReturnFreeMemory();
+            Runtime.LoopMemory.GiveBack();   // nothing is held after the last epoch
         }
         return history;
     }

@@ -49,3 +49,16 @@ public class NativeHeapTests
         Assert.Equal(OperatingSystem.IsLinux(), NativeHeap.ReturnFreeMemory());
     }
 }
+
+public class LoopMemoryTests
+{
+    [Theory]
+    [InlineData(LoopMemory.StepsBetweenReturns)]
+    [InlineData(20 * LoopMemory.StepsBetweenReturns)]
+    public void EveryHundredthStepCollectsTheFirstGeneration(long stepsDone)
+    {
+        int before = GC.CollectionCount(0);
+        LoopMemory.AfterStep(stepsDone);
+        Assert.True(GC.CollectionCount(0) > before, $"no collection after step {stepsDone}");
+    }
+}
