@@ -266,8 +266,6 @@ public class SkipConcatTests
 
 public class BatchNormFoldingTests
 {
-    static void GiveNormsTrainedStatistics(nn.Module module) => NormStatistics.Randomise(module);
-
     [Theory]
     [InlineData(false, true)]
     [InlineData(false, false)]
@@ -281,7 +279,7 @@ public class BatchNormFoldingTests
             ? (TorchSharp.Modules.Convolution)nn.ConvTranspose2d(6, 5, kernel_size: 4, stride: 2, padding: 1, bias: withBias)
             : nn.Conv2d(6, 5, kernel_size: 3, stride: 1, padding: 1, bias: withBias);
         var norm = nn.BatchNorm2d(5);
-        GiveNormsTrainedStatistics(norm);
+        NormStatistics.Randomise(norm);
         norm.eval();
         var x = randn(3, 6, 7, 7);
         using var _ = inference_mode();
@@ -329,7 +327,7 @@ public class BatchNormFoldingTests
         manual_seed(23);
         using var scope = NewDisposeScope();
         using var block = Blocks.DownBlock(3, 5);
-        GiveNormsTrainedStatistics(block);
+        NormStatistics.Randomise(block);
         block.train(!evaluation);
         var x = randn(4, 3, 8, 8);
         using var _ = no_grad();
@@ -347,7 +345,7 @@ public class BatchNormFoldingTests
         var x = randn(2, 2, 6, 6);
         using var _ = no_grad();
         var before = Blocks.CallFolded(block, x);
-        GiveNormsTrainedStatistics(block);      // as further training would
+        NormStatistics.Randomise(block);      // as further training would
         var after = Blocks.CallFolded(block, x);
         Assert.False(after.allclose(before, rtol: 1e-3, atol: 1e-4));
         Assert.True(after.allclose(block.call(x), rtol: 1e-4, atol: 1e-5));
