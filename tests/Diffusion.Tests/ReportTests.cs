@@ -72,14 +72,43 @@ public class ReportTests
         Assert.Equal([2.0, 2.0, 2.0], LossCurve.Smooth([2.0, 2.0, 2.0], 0.9));
         Assert.Equal(5.0, LossCurve.Smooth([5.0, 1.0], 0.9)[0]);
 
-        var html = ChartDisplay.ToHtml(LossCurve.Plot([1.0, 0.5, 0.25], "loss"));
+        var chart = LossCurve.Plot([1.0, 0.5, 0.25], "loss");
+        var html = ChartDisplay.ToHtml(chart);
 
-        Assert.Contains("\"type\":\"log\"", html);
+        Assert.True(chart.LogY, "a loss curve's y axis should be logarithmic by default");
+        Assert.Contains("\"type\":\"log\"", ChartDisplay.PlotlySpec(chart));
+        Assert.Contains("<svg", html);
         Assert.Contains("Plotly.newPlot", html);
         Assert.Contains(ChartDisplay.PlotlyCdn, html);
         Assert.Equal(1, ReportWriter.Offline(html).Plots);
         Assert.DoesNotContain("cdn.plot.ly", ReportWriter.Offline(html).Html);
-        Assert.Throws<ArgumentException>(() => LossCurve.Plot([], "empty"));
+        Assert.Equal("losses", Assert.Throws<ArgumentException>(() => LossCurve.Plot([], "empty")).ParamName);
+    }
+
+    [Fact]
+    public void ChartSvgPutsDecadeTicksOnALogAxisAndDrawsEverySeries()
+    {
+        var chart = new LineChart("t", "step", "loss",
+            [new ChartSeries("a", [1.0, 2, 3], [0.001, 0.1, 10.0]), new ChartSeries("b", [1.0, 3], [1.0, 1.0])], logY: true);
+
+        var svg = ChartSvg.Render(chart);
+
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(svg, "<polyline").Count);
+        foreach (var label in new[] { ">0.001<", ">0.01<", ">0.1<", ">1<", ">10<" }) Assert.Contains(label, svg);
+        // Series b lies on y = 1, the middle decade of 1e-3..10 (4 decades): its points share one height, 3/4 of the way down from 10.
+        var heights = System.Text.RegularExpressions.Regex.Matches(svg.Split("<polyline")[2], @"[\d.]+,([\d.]+)").Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(2, heights.Count);
+        Assert.Equal(heights[0], heights[1]);
+        Assert.Equal(40 + 0.25 * (ChartSvg.Height - 90), heights[0], 0.1);
+    }
+
+    [Fact]
+    public void LineChartRefusesDataItCannotShow()
+    {
+        Assert.Contains("2 x values but 1 y values", Assert.Throws<ArgumentException>(() => new LineChart("t", "x", "y", [new ChartSeries("s", [1.0, 2], [1.0])])).Message);
+        Assert.Contains("not finite", Assert.Throws<ArgumentException>(() => new LineChart("t", "x", "y", [new ChartSeries("s", [1.0], [double.NaN])])).Message);
+        Assert.Contains("log axis", Assert.Throws<ArgumentException>(() => new LineChart("t", "x", "y", [new ChartSeries("s", [1.0], [0.0])], logY: true)).Message);
+        Assert.Equal("series", Assert.Throws<ArgumentException>(() => new LineChart("t", "x", "y", [])).ParamName);
     }
 
     /// <summary>A report for one executed notebook holding markdown, stdout, one PNG (base64) and one Plotly chart.</summary>

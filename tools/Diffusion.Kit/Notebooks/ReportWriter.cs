@@ -19,7 +19,8 @@ public static partial class ReportWriter
     public const string StatusElementId = "report-status";
     const string PlotlyAsset = "assets/plotly.min.js";
     static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder().UseAdvancedExtensions().Build();
-    static readonly string[] PreferredMimeTypes = ["image/png", "image/gif", "image/jpeg", "image/svg+xml", "text/html", "text/markdown", "text/plain"];
+    // A chart carries text/html (drawn by plotly.js, bundled here) and image/svg+xml (its static twin): take the first.
+    static readonly string[] PreferredMimeTypes = ["image/png", "image/gif", "image/jpeg", "text/html", "image/svg+xml", "text/markdown", "text/plain"];
 
     /// <summary>Writes reportDir/index.html and its files; returns the page's path.</summary>
     /// <param name="title">The page's heading.</param>
