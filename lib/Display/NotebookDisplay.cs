@@ -30,6 +30,9 @@ public static class NotebookDisplay
                 new PictureFormatter(typeof(Tensor), Png, p => p is Tensor t ? TensorPng(t) : null, counts: true),
             ];
             foreach (var f in _registered) Formatter.Register(f);
+            // The second choice is a line of text, not the default dump of every property (which prints "<null>"s).
+            Formatter.Register<IPicture>((picture, writer) => writer.Write(picture.ToString()), Text);
+            Formatter.Register<Tensor>((t, writer) => writer.Write(TensorText(t)), Text);
             Formatter.SetPreferredMimeTypesFor(typeof(IPicture), Png, Text);
             Formatter.SetPreferredMimeTypesFor(typeof(Picture), Png, Text);
             Formatter.SetPreferredMimeTypesFor(typeof(AnimatedGif), Gif, Png, Text);
@@ -69,9 +72,11 @@ public static class NotebookDisplay
     /// </summary>
     static byte[] TensorPng(Tensor t)
     {
-        using var picture = TensorPictures.TryMake(t) ?? TextPicture.Render(t.IsInvalid ? "(disposed tensor)" : t.ToString(TorchSharp.TensorStringStyle.Julia, "g4", 72));
+        using var picture = TensorPictures.TryMake(t) ?? TextPicture.Render(TensorText(t));
         return picture.Encode();
     }
+
+    static string TensorText(Tensor t) => t.IsInvalid ? "(disposed tensor)" : t.ToString(TorchSharp.TensorStringStyle.Julia, "g4", 72);
 
     /// <summary>Writes base64 of the bytes the function gives, declining (false) when it gives none.</summary>
     static int _picturesFormatted;

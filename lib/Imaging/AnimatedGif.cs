@@ -17,6 +17,8 @@ public sealed class AnimatedGif : IPicture, IDisposable
     public int FrameCount => _frames.Frames.Count;
     public int Width => _frames.Width;
     public int Height => _frames.Height;
+
+    public override string ToString() => $"AnimatedGif {Width}x{Height}, {FrameCount} frames";
     public string MimeType => "image/gif";
 
     AnimatedGif(Image<Rgb24> frames) => _frames = frames;

@@ -44,4 +44,12 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
     public DigitNoisePredictor LoadNoisePredictor(int epoch) => new(LoadUNet(epoch));
     public LossHistory History => LossHistory.Load(Path.Combine(Folder, Trainer<TorchSharp.torch.nn.Module>.HistoryFile));
     public TrainingManifest Manifest => TrainingManifest.Load(Folder);
+
+    /// <summary>What the model is and how it was made, in a line: architecture, size, epochs, time, loss, the command.</summary>
+    public string Describe()
+    {
+        var m = Manifest;
+        return FormattableString.Invariant(
+            $"{m.Architecture}, {m.Parameters:N0} parameters, {m.EpochsDone} epochs in {m.WallSeconds / 60:F1} min, final epoch loss {m.FinalEpochLoss:F5}. Trained by: {m.Command}");
+    }
 }
