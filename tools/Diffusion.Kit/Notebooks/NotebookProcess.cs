@@ -16,7 +16,7 @@ public static class NotebookProcess
 
     public static async Task<NotebookResult> RunAsync(
         string notebookPath, string notebooksOutDir, KitMode mode, TimeSpan cellTimeout,
-        Action<string> echo, CancellationToken cancel)
+        Action<string> echo, CancellationToken cancel, NotebookKernel kernel = NotebookKernel.Kit)
     {
         var name = Path.GetFileNameWithoutExtension(notebookPath);
         Directory.CreateDirectory(notebooksOutDir);
@@ -25,7 +25,7 @@ public static class NotebookProcess
         File.Delete(Path.Combine(notebooksOutDir, name + ".ipynb"));
 
         var start = KitStartInfo("run-one", notebookPath, "--out", notebooksOutDir,
-            "--mode", mode.Name(), "--cell-timeout", ((int)Math.Ceiling(cellTimeout.TotalSeconds)).ToString());
+            "--mode", mode.Name(), "--cell-timeout", ((int)Math.Ceiling(cellTimeout.TotalSeconds)).ToString(), "--kernel", kernel.Name());
         start.WorkingDirectory = Path.GetDirectoryName(Path.GetFullPath(notebookPath))!;
         start.Environment[KitModes.Variable] = mode.Name();
 

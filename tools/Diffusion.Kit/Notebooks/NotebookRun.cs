@@ -3,7 +3,8 @@ using Diffusion.Runtime;
 namespace Diffusion.Kit.Notebooks;
 
 /// <summary>What `run` was asked to do.</summary>
-public sealed record RunOptions(IReadOnlyList<string> Notebooks, KitMode Mode, TimeSpan CellTimeout, string OutDir, bool WriteReport = true);
+public sealed record RunOptions(IReadOnlyList<string> Notebooks, KitMode Mode, TimeSpan CellTimeout, string OutDir, bool WriteReport = true,
+    NotebookKernel Kernel = NotebookKernel.Kit);
 
 /// <summary>What `run` did: one result per notebook, in order, and where the report went.</summary>
 public sealed record RunSummary(IReadOnlyList<NotebookResult> Results, string NotebooksDir, string? ReportPath, string? ReportProblem)
@@ -54,8 +55,8 @@ public static class NotebookRun
         foreach (var path in options.Notebooks)
         {
             var name = Path.GetFileNameWithoutExtension(path);
-            log($"{name}: running ({options.Mode.Name()} mode, cell limit {options.CellTimeout.TotalSeconds:0} s)");
-            var result = await NotebookProcess.RunAsync(path, notebooksDir, options.Mode, options.CellTimeout, log, cancel);
+            log($"{name}: running ({options.Mode.Name()} mode, {options.Kernel.Name()} kernel, cell limit {options.CellTimeout.TotalSeconds:0} s)");
+            var result = await NotebookProcess.RunAsync(path, notebooksDir, options.Mode, options.CellTimeout, log, cancel, options.Kernel);
             results.Add(result);
             log(result.Status == NotebookStatus.Ok
                 ? $"{name}: ok in {result.Seconds:0.0} s"

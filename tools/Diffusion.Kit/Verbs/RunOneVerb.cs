@@ -17,7 +17,7 @@ public sealed class RunOneVerb : IVerb
     public string Name => "run-one";
     public string Summary => "(internal, used by run) execute one notebook in this process";
     public string Usage => """
-        run-one NOTEBOOK.dib --out DIR [--mode smoke|pretrained|full] [--cell-timeout SECONDS]
+        run-one NOTEBOOK.dib --out DIR [--mode smoke|pretrained|full] [--cell-timeout SECONDS] [--kernel kit|dotnet-interactive]
           Executes the notebook in a fresh C# kernel started in the notebook's folder and writes
           DIR/NAME.ipynb and DIR/NAME.run.json. Exit code 0 ok, 1 a cell failed, 3 a cell ran out of time.
         """;
@@ -30,11 +30,13 @@ public sealed class RunOneVerb : IVerb
         var outDir = Path.GetFullPath(args.String("out") ?? throw new ArgumentException("run-one needs --out DIR."));
         var mode = KitModes.Parse(args.String("mode", KitModes.Current.Name()), "--mode");
         var timeout = args.Int("cell-timeout", RunVerb.DefaultCellTimeout(mode), min: 1);
+        var kernel = NotebookKernels.Parse(args.String("kernel", NotebookKernels.KitName), "--kernel");
         args.RejectUnknown(Name);
 
-        var executor = new NotebookExecutor(path, outDir, mode, TimeSpan.FromSeconds(timeout),
-            line => { Console.Out.WriteLine(ProgressPrefix + line); Console.Out.Flush(); });
-        var result = await executor.RunAsync();
+        void Progress(string line) { Console.Out.WriteLine(ProgressPrefix + line); Console.Out.Flush(); }
+        var result = kernel == NotebookKernel.Kit
+            ? await new NotebookExecutor(path, outDir, mode, TimeSpan.FromSeconds(timeout), Progress).RunAsync()
+            : await new InteractiveToolExecutor(path, outDir, mode, TimeSpan.FromSeconds(timeout), Progress).RunAsync();
         Console.Out.Flush();
         Console.Error.Flush();
         return result.Status switch

@@ -10,10 +10,12 @@ public sealed class RunVerb : IVerb
     public string Name => "run";
     public string Summary => "execute the notebooks headless; write out/notebooks/*.ipynb and out/report/index.html";
     public string Usage => $"""
-        run [NAMES...] [--mode smoke|pretrained|full] [--cell-timeout SECONDS] [--out DIR] [--no-report]
+        run [NAMES...] [--mode smoke|pretrained|full] [--kernel kit|dotnet-interactive] [--cell-timeout SECONDS] [--out DIR] [--no-report]
           NAMES             notebooks to run: file names in notebooks/ (with or without .dib), a unique
                             prefix such as 00, or paths; default every notebooks/*.dib, sorted by name
           --mode            how much work the notebooks do (DIFFUSION_MODE); default pretrained
+          --kernel          kit (default): the kit's own C# kernel host; dotnet-interactive: the tool behind
+                            VS Code and Jupyter (.config/dotnet-tools.json), driven over its stdio protocol
           --cell-timeout    stop a cell that runs longer (default {DefaultCellTimeout(KitMode.Smoke)} s in smoke mode, {DefaultCellTimeout(KitMode.Full)} s otherwise)
           --out             output folder (default out/): DIR/notebooks/NAME.ipynb, DIR/report/index.html
           --no-report       skip the report
@@ -29,6 +31,7 @@ public sealed class RunVerb : IVerb
         var timeout = args.Int("cell-timeout", DefaultCellTimeout(mode), min: 1);
         var outDir = Path.GetFullPath(args.String("out") ?? KitPaths.Out);
         bool report = !args.Flag("no-report");
+        var kernel = NotebookKernels.Parse(args.String("kernel", NotebookKernels.KitName), "--kernel");
         args.RejectUnknown(Name);
         var notebooks = NotebookRun.Resolve(args.Positional, KitPaths.Notebooks);
 
@@ -38,11 +41,11 @@ public sealed class RunVerb : IVerb
             Console.Error.WriteLine($"warning: {library} is missing, so notebooks cannot reference the library. " +
                                     "Build it with `dotnet build` (running the kit with `dotnet run --project tools/Diffusion.Kit` builds it too).");
 
-        var options = new RunOptions(notebooks, mode, TimeSpan.FromSeconds(timeout), outDir, report);
+        var options = new RunOptions(notebooks, mode, TimeSpan.FromSeconds(timeout), outDir, report, kernel);
         var summary = await NotebookRun.RunAsync(options, Console.WriteLine, cancel);
 
         Console.WriteLine();
-        Console.WriteLine($"Notebooks ({mode.Name()} mode):");
+        Console.WriteLine($"Notebooks ({mode.Name()} mode, {kernel.Name()} kernel):");
         foreach (var r in summary.Results)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {(r.Status == NotebookStatus.Ok ? "ok" : r.Status.ToString().ToLowerInvariant()),-9} {r.Name,-28} {r.Seconds,7:0.0} s"));
