@@ -18,7 +18,8 @@ public sealed class ExecutedNotebookFiles(string outDir, string name)
     public NotebookResult Save(InteractiveDocument document, NotebookResult result)
     {
         // The Jupyter kernelspec metadata is added to the document once; adding it again throws.
-        NotebookExecutor.WriteAtomically(IpynbPath, _jupyterMetadataAdded ? document.ToJupyterJson() : document.ToJupyterJson("C#"));
+        var json = _jupyterMetadataAdded ? document.ToJupyterJson() : document.ToJupyterJson("C#");
+        NotebookExecutor.WriteAtomically(IpynbPath, JupyterFormat.WithCellIds(json, name));
         _jupyterMetadataAdded = true;
         NotebookExecutor.WriteAtomically(ResultPath, result.ToJson());
         return result;
