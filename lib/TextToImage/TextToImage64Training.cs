@@ -90,6 +90,38 @@ public static class TextToImage64Training
         return trainer.Train(model, objective, images, labels, progress, cancel);
     }
 
+    /// <summary>
+    /// Copies what a sitting commits from the run folder to <paramref name="target"/> (default data/models/text-to-image-64/):
+    /// sitting.weights (half precision), history.json cut to the sitting's epoch, manifest.json. The full resume.ckpt
+    /// (weights and Adam in float32) stays behind. Safe while the run goes on or after it was killed: every file the
+    /// trainer writes is replaced atomically, and the history is cut to match the weights. Returns the epoch.
+    /// </summary>
+    public static int SaveSitting(string runFolder, string? target = null)
+    {
+        target ??= ShippedFolder;
+        var weights = Path.Combine(runFolder, Trainer<TextUNet64>.SittingFile);
+        if (!File.Exists(weights))
+            throw new FileNotFoundException($"{runFolder} has no {Trainer<TextUNet64>.SittingFile} yet: it is written after the first finished epoch of `train text-64`.", weights);
+        Directory.CreateDirectory(target);
+        // Read the weights once into memory, so the epoch and the bytes belong together even if the trainer replaces the file meanwhile.
+        var bytes = File.ReadAllBytes(weights);
+        var copy = Path.Combine(target, Trainer<TextUNet64>.SittingFile);
+        AtomicFile.Write(copy, s => s.Write(bytes));
+        int epoch = int.Parse(WeightsFile.ReadHeader(copy)["epoch"], System.Globalization.CultureInfo.InvariantCulture);
+        var history = LossHistory.Load(Path.Combine(runFolder, Trainer<TextUNet64>.HistoryFile));
+        if (history.EpochsDone < epoch)
+            throw new InvalidDataException($"{runFolder}: history.json has {history.EpochsDone} epochs, the sitting checkpoint {epoch}.");
+        while (history.EpochEnds.Count > epoch)
+        {
+            history.EpochEnds.RemoveAt(history.EpochEnds.Count - 1);
+            history.EpochSeconds.RemoveAt(history.EpochSeconds.Count - 1);
+        }
+        history.TruncateToFinishedEpochs();
+        history.Save(Path.Combine(target, Trainer<TextUNet64>.HistoryFile));
+        File.Copy(Path.Combine(runFolder, TrainingManifest.FileName), Path.Combine(target, TrainingManifest.FileName), overwrite: true);
+        return epoch;
+    }
+
     static void CheckResumable(TextToImage64Recipe recipe, string folder)
     {
         if (!File.Exists(Path.Combine(folder, Trainer<TextUNet64>.ResumeFile)) || !File.Exists(Path.Combine(folder, TrainingManifest.FileName))) return;

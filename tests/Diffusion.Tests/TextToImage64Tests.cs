@@ -249,9 +249,9 @@ public sealed class TextToImage64Tests : IDisposable
         Assert.Equal("2", WeightsFile.ReadHeader(sitting)["epoch"]);
         // What is committed: sitting.weights and history.json, nothing else (no resume.ckpt).
         var committed = Path.Combine(_folder, "committed");
-        Directory.CreateDirectory(committed);
-        File.Copy(sitting, Path.Combine(committed, Trainer<TextUNet64>.SittingFile));
-        File.Copy(Path.Combine(first, Trainer<TextUNet64>.HistoryFile), Path.Combine(committed, Trainer<TextUNet64>.HistoryFile));
+        File.WriteAllText(Path.Combine(first, TrainingManifest.FileName), "{}");   // the verb's manifest; copied as is
+        Assert.Equal(2, TextToImage64Training.SaveSitting(first, committed));
+        Assert.Equal(["history.json", "manifest.json", "sitting.weights"], Directory.GetFiles(committed).Select(Path.GetFileName).Order().ToArray());
         var before = LossHistory.Load(Path.Combine(committed, Trainer<TextUNet64>.HistoryFile));
 
         // Sitting 2 on a "fresh machine": a new run folder, continued from the committed files.

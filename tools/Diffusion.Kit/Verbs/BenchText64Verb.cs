@@ -27,6 +27,7 @@ public sealed class BenchText64Verb : IVerb
         int[] channels = args.String("channels") is { } text ? TextToImage64Recipe.ParseChannels(text, "channels") : recipe.Channels;
         int embedding = args.Int("embedding", recipe.Embedding, 8, 4096);
         int rounds = args.Int("rounds", 5, 1, 1000);
+        string? from = args.String("from");
         args.RejectUnknown(Name);
 
         TorchRuntime.Ensure();
@@ -57,6 +58,17 @@ public sealed class BenchText64Verb : IVerb
                 optimizer.step();
             });
             Console.WriteLine($"training step, batch {batch}: {ms,7:F1} ms ({batch * 1000 / ms:F1} images/s)");
+        }
+        optimizer.Dispose();
+        // Guided sampling as part A does it: 34 strided steps, guidance 7, both passes in one batch.
+        using var model = from is null ? new TextNoisePredictor(new TextUNet64(channels, embedding)) : TextToImage64Training.Load(from);
+        foreach (int count in new[] { 1, 8 })
+        {
+            double ms = Median(Math.Max(1, rounds / 2), () =>
+            {
+                using var result = TextToImageSampling.Sample(model, "a rocket ship", count, gamma: 7, steps: 34, seed: 0);
+            });
+            Console.WriteLine($"guided 34-step sampling, {count} image{(count > 1 ? "s" : " ")}: {ms / 1000,6:F2} s ({ms / 1000 / count:F2} s each; budget {(count == 1 ? "2" : "0.8")} s each)");
         }
         return Task.FromResult(0);
     }

@@ -22,10 +22,23 @@ public static class TextToImage64Commands
           --max-minutes M    stop after M minutes (the last finished epoch is kept); run again to go on
           --batch N, --lr X, --seed K, --max-steps N, --channels C0,C1,C2,C3, --data DIR (default data/emoji-64)
         Writes resume.ckpt, sitting.weights (half precision, after every epoch), history.json, epoch-NN.weights, manifest.json.
+
+        train text-64 --save-sitting [--out RUN] [--to DIR]
+          copies what a sitting commits (sitting.weights, history.json cut to its epoch, manifest.json) from the run
+          folder to DIR (default data/models/text-to-image-64); safe while the run goes on or after it was stopped
         """;
 
     public static Task<int> Train(Args args, CancellationToken cancel)
     {
+        if (args.Flag("save-sitting"))
+        {
+            string run = args.String("out") ?? TextToImage64Training.DefaultRunFolder;
+            string to = args.String("to") ?? TextToImage64Training.ShippedFolder;
+            args.RejectUnknown("train text-64 --save-sitting");
+            int epoch = TextToImage64Training.SaveSitting(run, to);
+            Console.WriteLine($"Saved the sitting after epoch {epoch} from {run} to {to} (sitting.weights, history.json, manifest.json). Commit that folder.");
+            return Task.FromResult(0);
+        }
         var recipe = TextToImage64Recipe.Default(args.Long("seed", 0));
         if (args.Has("epochs")) recipe = recipe.WithEpochs(args.Int("epochs", recipe.Settings.Epochs, 1, 100_000));
         recipe = recipe with
@@ -73,8 +86,9 @@ public static class TextToImage64Commands
         {
             bar.Finish();
             var manifest = File.Exists(Path.Combine(folder, TrainingManifest.FileName)) ? TrainingManifest.Load(folder) : null;
-            Console.WriteLine($"Stopped after {maxMinutes} minutes; {manifest?.EpochsDone ?? 0} of {recipe.Settings.Epochs} epochs are saved in {folder}. " +
-                              "Run the same command again to go on.");
+            Console.WriteLine(manifest is null
+                ? $"Stopped after {maxMinutes} minutes, before an epoch finished in {folder}; nothing new is saved. Run the same command again to go on."
+                : $"Stopped after {maxMinutes} minutes; {manifest.EpochsDone} of {recipe.Settings.Epochs} epochs are saved in {folder}. Run the same command again to go on.");
         }
         return Task.FromResult(0);
     }
