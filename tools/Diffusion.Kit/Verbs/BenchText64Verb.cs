@@ -45,6 +45,24 @@ public sealed class BenchText64Verb : IVerb
             });
             Console.WriteLine($"forward, batch {batch,2}: {ms,7:F1} ms");
         }
+        // The 32 x 32 model's network in the same rounds, alternated, so a busy machine slows both alike: its guided
+        // sampling was measured alone (README), so the ratio says what to expect of this one alone.
+        using (var small = new TextUNet(64, 256))
+        {
+            small.eval();
+            foreach (int batch in new[] { 2, 16 })
+            {
+                var big = new List<double>();
+                var little = new List<double>();
+                for (int r = 0; r < rounds + 1; r++)
+                {
+                    big.Add(Time(() => { using var scope = NewDisposeScope(); using var _ = no_grad(); net.call(randn(batch, 3, 64, 64), full(batch, 500L), randn(batch, 384)); }));
+                    little.Add(Time(() => { using var scope = NewDisposeScope(); using var _ = no_grad(); small.call(randn(batch, 3, 32, 32), full(batch, 500L), randn(batch, 384)); }));
+                }
+                double a = big.Skip(1).Order().ElementAt(rounds / 2), b = little.Skip(1).Order().ElementAt(rounds / 2);
+                Console.WriteLine($"forward, batch {batch,2}, alternated with the 32x32 network: {a,7:F1} vs {b,7:F1} ms ({a / b:F2}x)");
+            }
+        }
         net.train();
         var optimizer = optim.Adam(net.parameters(), lr: 1e-4);
         foreach (int batch in new[] { 32 })
@@ -71,6 +89,13 @@ public sealed class BenchText64Verb : IVerb
             Console.WriteLine($"guided 34-step sampling, {count} image{(count > 1 ? "s" : " ")}: {ms / 1000,6:F2} s ({ms / 1000 / count:F2} s each; budget {(count == 1 ? "2" : "0.8")} s each)");
         }
         return Task.FromResult(0);
+    }
+
+    static double Time(Action action)
+    {
+        var clock = Stopwatch.StartNew();
+        action();
+        return clock.Elapsed.TotalMilliseconds;
     }
 
     static double Median(int rounds, Action action)
