@@ -269,6 +269,24 @@ public sealed class TextToImage64Tests : IDisposable
         public void Report(TrainingProgress value) => report(value);
     }
 
+    [Fact]
+    public void TheConceptClassifierRanksEveryConceptAndRefusesOtherSizesAndModels()
+    {
+        manual_seed(6);
+        using var classifier = new ConceptClassifier(12, 8);
+        using var scope = NewDisposeScope();
+        var top = classifier.TopK(randn(3, 3, 64, 64), 5);
+        Assert.Equal(3, top.Length);
+        Assert.All(top, row => Assert.Equal(5, row.Distinct().Count()));
+        Assert.All(top, row => Assert.All(row, c => Assert.InRange(c, 0, 11)));
+        var e = Assert.Throws<ArgumentException>(() => classifier.call(randn(1, 3, 32, 32)));
+        Assert.Contains("64 x 64", e.Message);
+        Directory.CreateDirectory(_folder);
+        var path = Path.Combine(_folder, "net.weights");
+        using (var net = TinyNet()) WeightsFile.Save(path, net, net.Architecture, half: true);
+        Assert.Contains("not a ConceptClassifier", Assert.Throws<InvalidDataException>(() => ConceptClassifierTraining.Load(path)).Message);
+    }
+
     static TextToImageObjective DataObjective(Schedules.NoiseSchedule schedule, int concepts = 1)
     {
         var captions = Enumerable.Range(0, concepts).Select(c => (IReadOnlyList<float[]>)[Enumerable.Range(0, 384).Select(i => (float)Math.Sin(i + c)).ToArray()]).ToList();

@@ -26,7 +26,31 @@ public static class TextToImage64Commands
         train text-64 --save-sitting [--out RUN] [--to DIR]
           copies what a sitting commits (sitting.weights, history.json cut to its epoch, manifest.json) from the run
           folder to DIR (default data/models/text-to-image-64); safe while the run goes on or after it was stopped
+
+        train concept-classifier [--out DIR] [--threads N] [--epochs N] [--seed K]
+          the 64x64 concept classifier (the v2 model's measuring stick) on data/emoji-64's training styles; prints and
+          writes (evaluation.json) its accuracy on the held-out style. Default out/train/concept-classifier-64, 30 epochs
         """;
+
+    public static Task<int> TrainClassifier(Args args, CancellationToken cancel)
+    {
+        var settings = ConceptClassifierTraining.DefaultSettings(args.Long("seed", 0), args.Int("epochs", 30, 1, 10_000));
+        int? threads = args.Has("threads") ? args.Int("threads", 1, 1, 256) : null;
+        string folder = args.String("out") ?? ConceptClassifierTraining.DefaultRunFolder;
+        string dataFolder = args.String("data") ?? TextToImage64Training.DefaultDataFolder;
+        args.RejectUnknown("train concept-classifier");
+        TorchRuntime.Ensure();
+        if (threads is int n) set_num_threads(n);
+        using var set = EmojiSet.Load(dataFolder);
+        string command = "dotnet run --project tools/Diffusion.Kit -- train " + string.Join(" ", Environment.GetCommandLineArgs().Skip(2));
+        Console.WriteLine($"Training the concept classifier on {set} into {folder}, {get_num_threads()} torch threads");
+        var bar = new ConsoleProgressBar();
+        var evaluation = ConceptClassifierTraining.Run(set, folder, command, settings, bar, cancel, dataFolder);
+        bar.Finish();
+        Console.WriteLine(FormattableString.Invariant(
+            $"Held-out style '{evaluation.Style}': top-1 {evaluation.Top1:P1}, top-5 {evaluation.Top5:P1} of {evaluation.Pictures} pictures. Files in {folder}."));
+        return Task.FromResult(0);
+    }
 
     public static Task<int> Train(Args args, CancellationToken cancel)
     {

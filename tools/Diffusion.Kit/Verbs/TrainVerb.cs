@@ -28,6 +28,7 @@ public sealed class TrainVerb : IVerb
     {
         if (args.Positional is ["text" or "text-to-image"]) return TextToImageCommands.Train(args, cancel);   // part A's model
         if (args.Positional is ["text-64"]) return TextToImage64Commands.Train(args, cancel);                  // part A's model v2
+        if (args.Positional is ["concept-classifier"]) return TextToImage64Commands.TrainClassifier(args, cancel);   // its measuring stick
         if (args.Positional.Count != 1)
             throw new ArgumentException("train needs exactly one model: one-step, time, class, classifier or text.", "model");
         var kind = DigitRecipe.ParseKind(args.Positional[0], "model");
