@@ -29,12 +29,12 @@ public static class TextToImage64Commands
 
         train concept-classifier [--out DIR] [--threads N] [--epochs N] [--seed K]
           the 64x64 concept classifier (the v2 model's measuring stick) on data/emoji-64's training styles; prints and
-          writes (evaluation.json) its accuracy on the held-out style. Default out/train/concept-classifier-64, 30 epochs
+          writes (evaluation.json) its accuracy on the held-out style. Default out/train/concept-classifier-64, 120 epochs (1.5-2.5 hours on one core)
         """;
 
     public static Task<int> TrainClassifier(Args args, CancellationToken cancel)
     {
-        var settings = ConceptClassifierTraining.DefaultSettings(args.Long("seed", 0), args.Int("epochs", 30, 1, 10_000));
+        var settings = ConceptClassifierTraining.DefaultSettings(args.Long("seed", 0), args.Int("epochs", 120, 1, 10_000));
         int? threads = args.Has("threads") ? args.Int("threads", 1, 1, 256) : null;
         string folder = args.String("out") ?? ConceptClassifierTraining.DefaultRunFolder;
         string dataFolder = args.String("data") ?? TextToImage64Training.DefaultDataFolder;
