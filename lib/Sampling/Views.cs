@@ -117,7 +117,10 @@ public static class Views
 
         public PermutationView(int height, int width, int seed) : this(height, width, Shuffled(height, width, seed), $"pixel permutation (seed {seed})") { }
 
+        /// <param name="height">image height the permutation is for</param>
+        /// <param name="width">image width</param>
         /// <param name="order">output pixel i (row-major) shows input pixel order[i]</param>
+        /// <param name="name">how the view is called in captions</param>
         public PermutationView(int height, int width, long[] order, string name)
         {
             _height = height; _width = width;

@@ -37,7 +37,9 @@ public sealed class TextNoisePredictor : INoisePredictor, IDisposable
     public int Width => _size;
     public ConditioningKinds Accepts => ConditioningKinds.Null | ConditioningKinds.Prompt;
 
+    /// <param name="network">the 32 x 32 network (noise only)</param>
     /// <param name="encoder">the prompt encoder (default: a new one over data/emoji/prompts.emb, disposed with this)</param>
+    /// <param name="schedule">default IF's cosine schedule, T = 1000</param>
     public TextNoisePredictor(TextUNet network, TextEncoder? encoder = null, NoiseSchedule? schedule = null)
         : this(network, TextUNet.Size, encoder, schedule)
     {
