@@ -25,7 +25,8 @@ public sealed record EmojiSetFile(
     string Fingerprint,
     IReadOnlyDictionary<string, string> Sources,
     IReadOnlyList<EmojiSetConcept> Concepts,
-    IReadOnlyList<EmojiPicture> Pictures);
+    IReadOnlyList<EmojiPicture> Pictures,
+    string? HeldOutStyle = null);
 
 public sealed record EmojiSetConcept(string Key, string[] Names, string[] CodePoints, string[] Captions);
 
@@ -39,6 +40,8 @@ public sealed record EmojiSetConcept(string Key, string[] Names, string[] CodePo
 public sealed class EmojiSet : IDisposable
 {
     public const string FormatName = "emoji-concepts-1";
+    /// <summary>The 64 x 64 set's format (data/emoji-64/): the same files, with a held-out art style.</summary>
+    public const string FormatName64 = "emoji-concepts-2";
     public const string ConceptsFile = "concepts.json";
     public const string AtlasFile = "atlas.png";
     public const int Size = 32;
@@ -66,7 +69,8 @@ public sealed class EmojiSet : IDisposable
 
     public void Dispose() => Images.Dispose();
 
-    public override string ToString() => $"emoji set: {Count} pictures of {Concepts.Count} concepts, 3 x {Size} x {Size}";
+    public override string ToString() => $"emoji set: {Count} pictures of {Concepts.Count} concepts, 3 x {File.Size} x {File.Size}" +
+        (File.HeldOutStyle is { } style ? $", style '{style}' held out" : "");
 
     /// <summary>The concept whose captions include <paramref name="caption"/>, or null.</summary>
     public int? ConceptOf(string caption)
@@ -78,6 +82,15 @@ public sealed class EmojiSet : IDisposable
 
     /// <summary>The indices of the pictures of concept <paramref name="concept"/>.</summary>
     public int[] PicturesOf(int concept) => Enumerable.Range(0, Count).Where(i => Labels[i] == concept).ToArray();
+
+    /// <summary>Whether picture <paramref name="index"/> is in the held-out art style (never trained on).</summary>
+    public bool IsHeldOut(int index) => File.HeldOutStyle is { } style && File.Pictures[index].Style == style;
+
+    /// <summary>The pictures of concept <paramref name="concept"/> a model may train on (the held-out style left out).</summary>
+    public int[] TrainingPicturesOf(int concept) => PicturesOf(concept).Where(i => !IsHeldOut(i)).ToArray();
+
+    /// <summary>The pictures of concept <paramref name="concept"/> in the held-out style (evaluation, part A's test pictures).</summary>
+    public int[] HeldOutPicturesOf(int concept) => PicturesOf(concept).Where(IsHeldOut).ToArray();
 
     /// <summary>Reads data/emoji/ (or <paramref name="folder"/>).</summary>
     public static EmojiSet Load(string? folder = null)
@@ -107,8 +120,8 @@ public sealed class EmojiSet : IDisposable
         EmojiSetFile? file;
         try { file = JsonSerializer.Deserialize<EmojiSetFile>(System.IO.File.ReadAllText(path)); }
         catch (JsonException e) { throw new InvalidDataException($"{path} is not an emoji concept list: {e.Message}"); }
-        if (file is null || file.Format != FormatName)
-            throw new InvalidDataException($"{path} is not an {FormatName} concept list (format '{file?.Format}').");
+        if (file is null || file.Format is not (FormatName or FormatName64))
+            throw new InvalidDataException($"{path} is not an {FormatName} or {FormatName64} concept list (format '{file?.Format}').");
         return file;
     }
 

@@ -139,7 +139,7 @@ public sealed class VisualAnagram : INoiseEstimator
             var e = view.Inverse(p.Noise);
             noise = noise is null ? e : noise + e;
             if (p.Variance is null) allHaveVariance = false;
-            else if (allHaveVariance) { var v = view.Inverse(p.Variance); variance = variance is null ? v : variance + v; }
+            else if (allHaveVariance) { var v = view.InverseVariance(p.Variance); variance = variance is null ? v : variance + v; }
         }
         noise = noise! / _parts.Length;
         variance = allHaveVariance ? variance! / _parts.Length : null;

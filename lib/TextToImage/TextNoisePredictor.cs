@@ -6,9 +6,10 @@ using static TorchSharp.torch;
 namespace Diffusion.TextToImage;
 
 /// <summary>
-/// Puts a trained <see cref="TextUNet"/> behind <see cref="INoisePredictor"/>, so every part A sampler (CFG, SDEdit,
-/// inpainting, anagrams, hybrids) runs on it as on DeepFloyd IF stage I: 3 x 32 x 32 in [-1, 1], IF's cosine
-/// schedule with T = 1000, noise prediction, no variance output (samplers use the fixed beta_tilde variance).
+/// Puts a trained <see cref="TextUNet"/> (3 x 32 x 32, noise only: samplers use the fixed beta_tilde variance) or
+/// <see cref="TextUNet64"/> (3 x 64 x 64, noise and the learned-range variance v, as IF stage I's 6 output channels,
+/// so add_variance uses the model's own v) behind <see cref="INoisePredictor"/>, so every part A sampler (CFG, SDEdit,
+/// inpainting, anagrams, hybrids) runs on it as on DeepFloyd IF stage I: RGB in [-1, 1], IF's cosine schedule, T = 1000.
 /// Accepts <see cref="Conditioning.Null"/> (the "" embedding, learned through prompt dropout) and prompts: a prompt
 /// carrying its embedding (1 x 384 or N x 384) is used as is; one without is embedded by the <see cref="TextEncoder"/>
 /// (the precomputed table, else live). Where the encoder cannot load, unknown prompts are rejected with the list of
@@ -20,19 +21,45 @@ public sealed class TextNoisePredictor : INoisePredictor, IDisposable
     readonly bool _ownsEncoder;
     Tensor? _null;
 
-    public TextUNet Network { get; }
+    readonly TorchSharp.torch.nn.Module<Tensor, Tensor, Tensor, Tensor> _network;
+    readonly int _size;
+
+    /// <summary>The 32 x 32 network, or null when this predictor runs the 64 x 64 one (<see cref="Network64"/>).</summary>
+    public TextUNet? Network { get; }
+    /// <summary>The 64 x 64 network with the learned variance, or null.</summary>
+    public TextUNet64? Network64 { get; }
+    /// <summary>Whether predictions carry the model's variance output v.</summary>
+    public bool HasVariance => Network64 is not null;
     public TextEncoder Encoder { get; }
     public NoiseSchedule Schedule { get; }
     public int Channels => TextUNet.ImageChannels;
-    public int Height => TextUNet.Size;
-    public int Width => TextUNet.Size;
+    public int Height => _size;
+    public int Width => _size;
     public ConditioningKinds Accepts => ConditioningKinds.Null | ConditioningKinds.Prompt;
 
+    /// <param name="network">the 32 x 32 network (noise only)</param>
     /// <param name="encoder">the prompt encoder (default: a new one over data/emoji/prompts.emb, disposed with this)</param>
+    /// <param name="schedule">default IF's cosine schedule, T = 1000</param>
     public TextNoisePredictor(TextUNet network, TextEncoder? encoder = null, NoiseSchedule? schedule = null)
+        : this(network, TextUNet.Size, encoder, schedule)
     {
         Network = network;
-        _ownsEncoder = encoder is null;
+    }
+
+    /// <param name="network">the 64 x 64 network (noise and variance)</param>
+    /// <param name="encoder">the prompt encoder (default: a new one over data/emoji-64/prompts.emb, disposed with this)</param>
+    /// <param name="schedule">default IF's cosine schedule, T = 1000</param>
+    public TextNoisePredictor(TextUNet64 network, TextEncoder? encoder = null, NoiseSchedule? schedule = null)
+        : this(network, TextUNet64.Size, encoder ?? new TextEncoder(DefaultTable64()), schedule, ownsEncoder: encoder is null)
+    {
+        Network64 = network;
+    }
+
+    TextNoisePredictor(TorchSharp.torch.nn.Module<Tensor, Tensor, Tensor, Tensor> network, int size, TextEncoder? encoder, NoiseSchedule? schedule, bool? ownsEncoder = null)
+    {
+        _network = network;
+        _size = size;
+        _ownsEncoder = ownsEncoder ?? encoder is null;
         Encoder = encoder ?? new TextEncoder();
         Schedule = schedule ?? TextToImageRecipe.Schedule;
     }
@@ -90,7 +117,21 @@ public sealed class TextNoisePredictor : INoisePredictor, IDisposable
         int n = (int)xt.shape[0];
         using var scope = NewDisposeScope();
         var text = EmbeddingsFor(conditioning, n);
-        return new NoisePrediction(Forward(xt, t, text).MoveToOuterDisposeScope());
+        return Split(Forward(xt, t, text), 0, n);
+    }
+
+    /// <summary>Rows start..start+n of a network output as a prediction: the noise, and for the 64 x 64 model its v.</summary>
+    NoisePrediction Split(Tensor output, int start, int n)
+    {
+        var rows = output.narrow(0, start, n);
+        if (!HasVariance) return new NoisePrediction(rows.contiguous().MoveToOuterDisposeScope());
+        return new NoisePrediction(rows.narrow(1, 0, 3).contiguous().MoveToOuterDisposeScope(), rows.narrow(1, 3, 3).contiguous().MoveToOuterDisposeScope());
+    }
+
+    static PromptEmbeddings? DefaultTable64()
+    {
+        var path = Path.Combine(TextToImage64Training.DefaultDataFolder, TextEncoder.TableFile);
+        return File.Exists(path) ? PromptEmbeddings.Load(path) : null;
     }
 
     /// <summary>Both conditionings in one forward pass of 2N (GroupNorm keeps samples independent): cheaper guidance.</summary>
@@ -102,22 +143,24 @@ public sealed class TextNoisePredictor : INoisePredictor, IDisposable
         int n = (int)xt.shape[0];
         using var scope = NewDisposeScope();
         var both = Forward(cat([xt, xt], 0), t, cat([EmbeddingsFor(first, n), EmbeddingsFor(second, n)], 0));
-        return (new NoisePrediction(both.narrow(0, 0, n).MoveToOuterDisposeScope()),
-                new NoisePrediction(both.narrow(0, n, n).MoveToOuterDisposeScope()));
+        return (Split(both, 0, n), Split(both, n, n));
     }
 
-    /// <summary>The network in eval mode without gradients: x_t (N x 3 x 32 x 32), one t for all, N x 384 embeddings.</summary>
+    /// <summary>
+    /// The network in eval mode without gradients: x_t (N x 3 x S x S), one t for all, N x 384 embeddings. The 32 x 32
+    /// network gives N x 3 (the noise), the 64 x 64 one N x 6 (noise, then v).
+    /// </summary>
     public Tensor Forward(Tensor xt, int t, Tensor text)
     {
         using var _ = no_grad();
-        Network.eval();
+        _network.eval();
         using var time = full(xt.shape[0], (long)t, dtype: ScalarType.Int64);
-        return Network.call(xt, time, text);
+        return _network.call(xt, time, text);
     }
 
     public void Dispose()
     {
-        Network.Dispose();
+        _network.Dispose();
         foreach (var v in _cache.Values) v.Dispose();
         _null?.Dispose();
         if (_ownsEncoder) Encoder.Dispose();

@@ -97,12 +97,15 @@ public sealed class TextToImageObjective : ITrainingObjective<TextUNet>
     }
 
     /// <summary>Random shift (pixels) and scale about the centre, bilinear, filled with white (1 in [-1, 1]).</summary>
-    public Tensor Augment(Tensor images, Generator generator)
+    public Tensor Augment(Tensor images, Generator generator) => ShiftAndScale(images, MaxShift, MaxScale, generator);
+
+    /// <summary>Each picture shifted by up to <paramref name="maxShift"/> pixels and scaled by 1 +- <paramref name="maxScale"/>, white fill.</summary>
+    public static Tensor ShiftAndScale(Tensor images, double maxShift, double maxScale, Generator generator)
     {
         long n = images.shape[0];
         double size = images.shape[3];
-        var scale = 1 + (rand([n], generator: generator) * 2 - 1) * MaxScale;
-        var shift = (rand([n, 2], generator: generator) * 2 - 1) * (MaxShift * 2 / size);   // pixels -> [-1, 1] units
+        var scale = 1 + (rand([n], generator: generator) * 2 - 1) * maxScale;
+        var shift = (rand([n, 2], generator: generator) * 2 - 1) * (maxShift * 2 / size);   // pixels -> [-1, 1] units
         // The grid maps output coordinates to input ones: input = output / scale - shift.
         var inv = 1 / scale;
         var zero = zeros(n);

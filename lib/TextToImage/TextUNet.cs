@@ -49,7 +49,7 @@ public sealed partial class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
 
     readonly Module<Tensor, Tensor> time_mlp, text_mlp;
     readonly Conv2d stem;
-    readonly ResBlock down32, down16, mid1, mid2, up16, up32;
+    readonly FilmResBlock down32, down16, mid1, mid2, up16, up32;
     readonly Conv2d pool32, pool16, unpool8, unpool16;
     readonly SelfAttention attention;
     readonly GroupNorm out_norm;
@@ -73,17 +73,17 @@ public sealed partial class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
         time_mlp = Sequential(("fc1", Linear(c, e)), ("act", SiLU()), ("fc2", Linear(e, e)));
         text_mlp = Sequential(("fc1", Linear(TextDimension, e)), ("act", SiLU()), ("fc2", Linear(e, e)));
         stem = Conv2d(ImageChannels, c, 3, padding: 1);
-        down32 = new ResBlock(c, c, e);
+        down32 = new FilmResBlock(c, c, e);
         pool32 = Conv2d(c, c, 3, stride: 2, padding: 1);
-        down16 = new ResBlock(c, c2, e);
+        down16 = new FilmResBlock(c, c2, e);
         pool16 = Conv2d(c2, c2, 3, stride: 2, padding: 1);
-        mid1 = new ResBlock(c2, c2, e);
+        mid1 = new FilmResBlock(c2, c2, e);
         attention = new SelfAttention(c2);
-        mid2 = new ResBlock(c2, c2, e);
+        mid2 = new FilmResBlock(c2, c2, e);
         unpool8 = Conv2d(c2, c2, 3, padding: 1);
-        up16 = new ResBlock(2 * c2, c2, e);
+        up16 = new FilmResBlock(2 * c2, c2, e);
         unpool16 = Conv2d(c2, c, 3, padding: 1);
-        up32 = new ResBlock(2 * c, c, e);
+        up32 = new FilmResBlock(2 * c, c, e);
         out_norm = GroupNorm(8, c);
         out_conv = Conv2d(c, ImageChannels, 3, padding: 1);
         text_template = Linear(e, TemplateChannels * 8 * 8);
@@ -184,36 +184,6 @@ public sealed partial class TextUNet : Module<Tensor, Tensor, Tensor, Tensor>
     }
 
     static string Shape(Tensor t) => string.Join("x", t.shape);
-
-    /// <summary>GroupNorm, SiLU, conv; FiLM from the embedding; GroupNorm, SiLU, conv; plus the (1x1-projected) input.</summary>
-    sealed class ResBlock : Module<Tensor, Tensor, Tensor>
-    {
-        readonly GroupNorm norm1, norm2;
-        readonly Conv2d conv1, conv2;
-        readonly Linear film;
-        readonly Module<Tensor, Tensor> skip;
-
-        public ResBlock(int inChannels, int outChannels, int embedding) : base("ResBlock")
-        {
-            norm1 = GroupNorm(8, inChannels);
-            conv1 = Conv2d(inChannels, outChannels, 3, padding: 1);
-            film = Linear(embedding, 2 * outChannels);
-            norm2 = GroupNorm(8, outChannels);
-            conv2 = Conv2d(outChannels, outChannels, 3, padding: 1);
-            skip = inChannels == outChannels ? Identity() : Conv2d(inChannels, outChannels, 1);
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor x, Tensor emb)
-        {
-            using var scope = NewDisposeScope();
-            var h = conv1.call(functional.silu(norm1.call(x)));
-            var ss = film.call(emb).unsqueeze(-1).unsqueeze(-1).chunk(2, 1);
-            h = norm2.call(h) * (1 + ss[0]) + ss[1];
-            h = conv2.call(functional.silu(h));
-            return (skip.call(x) + h).MoveToOuterDisposeScope();
-        }
-    }
 
     /// <summary>Single-head self-attention over the 8x8 positions, with a residual connection.</summary>
     sealed class SelfAttention : Module<Tensor, Tensor>

@@ -12,6 +12,24 @@ public sealed record TrainingProgress(int Epoch, int Epochs, int Step, int Steps
         FormattableString.Invariant($"epoch {Epoch}/{Epochs}  step {Step}/{StepsPerEpoch}  loss {Loss:F5}  {ImagesPerSecond:F0} images/s");
 }
 
+/// <summary>
+/// Where a run that spans several sittings (on machines that share only the git repository) goes on from: the compact
+/// checkpoint a sitting committed (<see cref="Trainer{TModel}.SittingFile"/>: half-precision weights, the epoch and the
+/// settings) and the loss history committed beside it. Adam's moments are not in it: they start afresh, the
+/// learning-rate schedule goes on from the epoch.
+/// </summary>
+public sealed record SittingStart(string WeightsPath, string HistoryPath)
+{
+    public static SittingStart Beside(string weightsPath)
+    {
+        if (!File.Exists(weightsPath)) throw new FileNotFoundException($"No sitting checkpoint at {weightsPath} to continue from.", weightsPath);
+        var history = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(weightsPath))!, "history.json");
+        if (!File.Exists(history))
+            throw new FileNotFoundException($"{weightsPath} has no history.json beside it; a sitting checkpoint is committed with its loss history.", history);
+        return new SittingStart(Path.GetFullPath(weightsPath), history);
+    }
+}
+
 /// <summary>A training loss became NaN or infinite; the last finished epoch is still on disk.</summary>
 public sealed class TrainingDivergedException(string message) : Exception(message);
 
@@ -27,6 +45,8 @@ public sealed class Trainer<TModel> where TModel : nn.Module
 {
     public const string ResumeFile = "resume.ckpt";
     public const string HistoryFile = "history.json";
+    /// <summary>The compact checkpoint written after every epoch when asked (<see cref="WriteSitting"/>): half-precision weights, epoch, settings.</summary>
+    public const string SittingFile = "sitting.weights";
 
     readonly string _folder;
     readonly string _architecture;
@@ -34,6 +54,12 @@ public sealed class Trainer<TModel> where TModel : nn.Module
 
     /// <summary>Called after each epoch's checkpoint is on disk (manifest writers, notebook figures).</summary>
     public event Action<int, LossHistory>? EpochFinished;
+
+    /// <summary>Where to begin when the folder holds no resume checkpoint yet (a run continued in a new sitting).</summary>
+    public SittingStart? ContinueFrom { get; init; }
+
+    /// <summary>Also write <see cref="SittingFile"/> after every epoch, for committing when a sitting ends.</summary>
+    public bool WriteSitting { get; init; }
 
     public Trainer(string folder, string architecture, TrainingSettings settings)
     {
@@ -116,6 +142,9 @@ public sealed class Trainer<TModel> where TModel : nn.Module
             WeightsFile.Save(SnapshotPath(epoch), model, _architecture, half: true,
                 new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["settings"] = _settings.Fingerprint() });
         history.Save(Path.Combine(_folder, HistoryFile));
+        if (WriteSitting)
+            WeightsFile.Save(Path.Combine(_folder, SittingFile), model, _architecture, half: true,
+                new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["settings"] = _settings.Fingerprint(), ["optimiser"] = "not stored: Adam starts afresh when a run continues from this file" });
         WeightsFile.Save(Path.Combine(_folder, ResumeFile), model, _architecture, half: false,
             new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["settings"] = _settings.Fingerprint() },
             w => optimizer.save_state_dict(w));
@@ -125,7 +154,7 @@ public sealed class Trainer<TModel> where TModel : nn.Module
     LossHistory Resume(TModel model, OptimizerHelper optimizer)
     {
         var checkpoint = Path.Combine(_folder, ResumeFile);
-        if (!File.Exists(checkpoint)) return new LossHistory();
+        if (!File.Exists(checkpoint)) return ContinueFrom is { } sitting ? Continue(model, sitting) : new LossHistory();
         var header = WeightsFile.ReadHeader(checkpoint);
         if (header.GetValueOrDefault("settings") != _settings.Fingerprint() || header.GetValueOrDefault("architecture") != _architecture)
             throw new InvalidOperationException(
@@ -144,6 +173,29 @@ public sealed class Trainer<TModel> where TModel : nn.Module
         history.TruncateToFinishedEpochs();
         if (history.EpochsDone != epochs)
             throw new InvalidDataException($"{_folder}: the checkpoint is at epoch {epochs} but history.json records only {history.EpochsDone}.");
+        return history;
+    }
+
+    /// <summary>A new sitting: the committed weights and history, the epoch from the file's header, Adam afresh.</summary>
+    LossHistory Continue(TModel model, SittingStart sitting)
+    {
+        var header = WeightsFile.ReadHeader(sitting.WeightsPath);
+        if (header.GetValueOrDefault("settings") != _settings.Fingerprint() || header.GetValueOrDefault("architecture") != _architecture)
+            throw new InvalidOperationException(
+                $"{sitting.WeightsPath} is a sitting of {header.GetValueOrDefault("architecture")} with settings [{header.GetValueOrDefault("settings")}]; " +
+                $"this run is {_architecture} with [{_settings.Fingerprint()}]. Continue it with the command in its manifest, or start a new run.");
+        if (!int.TryParse(header.GetValueOrDefault("epoch"), out int epochs) || epochs < 1)
+            throw new InvalidDataException($"{sitting.WeightsPath} does not say after which epoch it was written (header 'epoch').");
+        WeightsFile.Load(sitting.WeightsPath, model, _architecture);
+        var history = LossHistory.Load(sitting.HistoryPath);
+        while (history.EpochEnds.Count > epochs)
+        {
+            history.EpochEnds.RemoveAt(history.EpochEnds.Count - 1);
+            history.EpochSeconds.RemoveAt(history.EpochSeconds.Count - 1);
+        }
+        history.TruncateToFinishedEpochs();
+        if (history.EpochsDone != epochs)
+            throw new InvalidDataException($"{sitting.HistoryPath} records {history.EpochsDone} epochs, but {sitting.WeightsPath} was written after epoch {epochs}.");
         return history;
     }
 }

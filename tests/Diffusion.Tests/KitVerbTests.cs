@@ -18,6 +18,10 @@ public class KitVerbTests
     [InlineData("train time --epochs 0", "--epochs")]
     [InlineData("train time --lr -1", "--lr")]
     [InlineData("train time --bacth 64", "--bacth")]
+    [InlineData("train text-64 --channels 32,64,7,8", "--channels")]
+    [InlineData("train text-64 --continue no/such/sitting.weights", "--continue")]
+    [InlineData("train text-64 --threads 0", "--threads")]
+    [InlineData("sample --model text-64 --prompt a-rocket --weights no/such.weights", "no/such.weights")]
     public void BadInputIsRefusedNamingTheArgument(string command, string named)
     {
         var (code, _, stderr) = RunKit(Limit, command.Split(' '));

@@ -26,7 +26,7 @@ public sealed class SampleVerb : IVerb
 
     public Task<int> RunAsync(Args args, CancellationToken cancel)
     {
-        if (args.String("model") is "text" or "text-to-image") return TextToImageCommands.Sample(args, cancel);   // part A's model
+        if (args.String("model") is "text" or "text-to-image" or "text-64") return TextToImageCommands.Sample(args, cancel);   // part A's model
         var modelName = args.String("model", "class");
         if (modelName is not ("class" or "class-conditioned" or "time" or "time-conditioned"))
             throw new ArgumentException($"--model must be class, time or text (the noise-predicting models), got '{modelName}'.", "model");

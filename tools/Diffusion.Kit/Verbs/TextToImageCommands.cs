@@ -30,6 +30,10 @@ public static class TextToImageCommands
           --seed K         default 0
           --from DIR       model folder (default data/models/text-to-image), --epoch E (default: newest snapshot)
           --out DIR        where PNGs go (default out/samples/text-to-image): INDEX.png, 32x32; --grid adds grid.png
+
+        sample --model text-64 --prompt "a rocket ship" [--weights FILE] [options above]
+          the 64x64 model (part A model v2) with its learned variance; --weights default
+          data/models/text-to-image-64/sitting.weights (any epoch-NN.weights or sitting.weights of `train text-64`)
         """;
 
     public static Task<int> Train(Args args, CancellationToken cancel)
@@ -91,15 +95,17 @@ public static class TextToImageCommands
         double gamma = args.Double("guidance", 7);
         int steps = args.Int("steps", 34, 1, 1000);
         long seed = args.Long("seed", 0);
-        string? from = args.String("from");
-        int? epoch = args.Has("epoch") ? args.Int("epoch", 0, 1) : null;
-        string outDir = args.String("out") ?? Path.Combine(KitPaths.Out, "samples", TextToImageRecipe.FolderName);
+        bool v2 = args.String("model") == "text-64";
+        string? from = v2 ? null : args.String("from");
+        int? epoch = !v2 && args.Has("epoch") ? args.Int("epoch", 0, 1) : null;
+        string weights = v2 ? args.String("weights") ?? Path.Combine(TextToImage64Training.ShippedFolder, Training.Trainer<TextUNet64>.SittingFile) : "";
+        string outDir = args.String("out") ?? Path.Combine(KitPaths.Out, "samples", v2 ? TextToImage64Recipe.FolderName : TextToImageRecipe.FolderName);
         bool grid = args.Flag("grid");
         args.RejectUnknown("sample");
         TextEncoder.CheckPrompt(prompt);
 
         TorchRuntime.Ensure();
-        using var model = TextToImageModel.Load(from, epoch);
+        using var model = v2 ? TextToImage64Training.Load(weights) : TextToImageModel.Load(from, epoch);
         if (model.Reject(Sampling.Conditioning.Prompt(prompt)) is { } why) throw new ArgumentException(why, "prompt");
         var clock = Stopwatch.StartNew();
         using var result = TextToImageSampling.Sample(model, prompt, count, gamma, steps, seed);

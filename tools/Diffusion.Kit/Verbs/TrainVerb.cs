@@ -22,11 +22,13 @@ public sealed class TrainVerb : IVerb
           --data DIR         folder of MNIST IDX files (default data/mnist)
           --max-steps N      cap steps per epoch (for quick checks)
         Writes resume.ckpt, history.json, epoch-NN.weights (half precision) and manifest.json.
-        """ + TextToImageCommands.TrainUsage;
+        """ + TextToImageCommands.TrainUsage + TextToImage64Commands.TrainUsage;
 
     public Task<int> RunAsync(Args args, CancellationToken cancel)
     {
         if (args.Positional is ["text" or "text-to-image"]) return TextToImageCommands.Train(args, cancel);   // part A's model
+        if (args.Positional is ["text-64"]) return TextToImage64Commands.Train(args, cancel);                  // part A's model v2
+        if (args.Positional is ["concept-classifier"]) return TextToImage64Commands.TrainClassifier(args, cancel);   // its measuring stick
         if (args.Positional.Count != 1)
             throw new ArgumentException("train needs exactly one model: one-step, time, class, classifier or text.", "model");
         var kind = DigitRecipe.ParseKind(args.Positional[0], "model");
