@@ -125,7 +125,7 @@ public sealed class SubmissionRunner(GradingWorkspace workspace, GradingKey key,
     }
 
     /// <summary>The submission as the child runs it: no outputs, no hidden-test cells of its own, the library referenced from the sandbox.</summary>
-    static async Task<InteractiveDocument> PrepareAsync(string submission)
+    public static async Task<InteractiveDocument> PrepareAsync(string submission)
     {
         var document = await NotebookExecutor.LoadAsync(submission);
         var cells = document.Elements

@@ -4,7 +4,7 @@ using Microsoft.Win32.SafeHandles;
 namespace Diffusion.Kit.Grading;
 
 /// <summary>The few POSIX calls the grader's sandbox needs that .NET does not offer.</summary>
-static class Unix
+public static class Unix
 {
     const int O_RDONLY = 0, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000, O_CLOEXEC = 0x80000;
 

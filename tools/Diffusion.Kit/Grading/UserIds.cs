@@ -5,7 +5,7 @@ namespace Diffusion.Kit.Grading;
 /// The claim is a file created exclusively in a root-only folder and holding the claimer's process id; a claim whose
 /// process is gone is taken over.
 /// </summary>
-sealed class UserIds : IDisposable
+public sealed class UserIds : IDisposable
 {
     const string Folder = "/run/diffusion-grader";
     const uint First = 200_000, BlockSize = 1_000, Blocks = 4_000;
