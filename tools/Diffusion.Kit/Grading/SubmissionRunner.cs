@@ -55,6 +55,8 @@ public sealed class SubmissionRunner(GradingWorkspace workspace, GradingKey key,
                 figures = Math.Max(figures, report.Figures);
             }
             run = NotebookResult.TryRead(NotebookExecutor.ResultPathFor(feedbackDir, notebook)) ?? run;
+            if (result.Done && result.Report is null)
+                notes.Add("the notebook finished but its results were not plain files the grader could read (replaced, or turned into links), so nothing could be judged.");
             if (result.Done) break;
 
             string why = result.Why;

@@ -30,6 +30,11 @@ public sealed class GradeVerb : IVerb
         user id, in its own process and network namespaces.
         """;
 
+    static long ParseSeed(string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long seed)
+            ? seed
+            : throw new ArgumentException($"--seed: expected a whole number from 0 to {long.MaxValue}, got \"{text}\".", "--seed");
+
     static int DefaultJobs => Math.Max(1, Environment.ProcessorCount / 2);
 
     public async Task<int> RunAsync(Args args, CancellationToken cancel)
@@ -47,7 +52,7 @@ public sealed class GradeVerb : IVerb
             (long)args.Int("memory", 4096, 64, 1 << 20) << 20,
             Threads: Math.Max(1, Environment.ProcessorCount / jobs),
             AllowReferenceCalls: args.Flag("allow-reference-calls"),
-            Secret: args.String("seed") is { } seed ? long.Parse(seed, CultureInfo.InvariantCulture) : null);
+            Secret: args.String("seed") is { } seed ? ParseSeed(seed) : null);
         args.RejectUnknown(Name);
         if (!Directory.Exists(submissions)) throw new ArgumentException($"no folder {submissions}.", "SUBMISSIONS");
 
