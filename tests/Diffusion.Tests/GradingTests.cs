@@ -101,6 +101,8 @@ public class GradingTests(GradingFixture f)
         Assert.DoesNotContain(f.Canary, feedback);
         foreach (var section in SolutionSections)
             Assert.True(f.Test("linker", section).Earned == 0, $"linker {section}: earned {f.Test("linker", section).Earned}");
+        Assert.True(f.Summary.ByStudent["linker"][0].Notes.Any(n => n.Contains("not plain files")),
+            $"linker: no note says its results were not read: {string.Join(" | ", f.Summary.ByStudent["linker"][0].Notes)}");
     }
 
     /// <summary>Attack 3: the key, a classmate's work, the kit's git history and the grader's command line are out of sight; nothing is damaged.</summary>

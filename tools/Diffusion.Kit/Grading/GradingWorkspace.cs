@@ -86,14 +86,11 @@ public sealed class GradingWorkspace : IDisposable
         }
         else
         {
-            // Unconfined, the child sees the real kit: give it a kit root of its own so its outputs land in the attempt's folder.
-            var kit = Path.Combine(folder, "kit");
-            Directory.CreateDirectory(Path.Combine(kit, "artifacts"));
-            File.WriteAllText(Path.Combine(kit, "Diffusion.Lib.csproj"), "<!-- marks the kit's root for KitPaths -->\n");
-            Directory.CreateSymbolicLink(Path.Combine(kit, "artifacts", "lib"), Library);
-            Directory.CreateSymbolicLink(Path.Combine(kit, "data"), Data);
-            Directory.CreateSymbolicLink(Path.Combine(kit, "notebooks"), Path.Combine(folder, "notebooks"));
-            Directory.CreateSymbolicLink(Path.Combine(kit, "out"), Path.Combine(folder, "out"));
+            // Unconfined, the child sees the real kit: the attempt's folder is its kit root, so its outputs stay there.
+            Directory.CreateDirectory(Path.Combine(folder, "artifacts"));
+            File.WriteAllText(Path.Combine(folder, "Diffusion.Lib.csproj"), "<!-- marks the kit's root for KitPaths -->\n");
+            Directory.CreateSymbolicLink(Path.Combine(folder, "artifacts", "lib"), Library);
+            Directory.CreateSymbolicLink(Path.Combine(folder, "data"), Data);
         }
         return new Sandbox(folder, user, Confined);
     }
@@ -165,7 +162,7 @@ public sealed class GradingWorkspace : IDisposable
         start.Environment["TMPDIR"] = Confined ? "/tmp" : Path.Combine(sandbox.Folder, "home");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DIFFUSION_ROOT"] = Confined ? SandboxKit : Path.Combine(sandbox.Folder, "kit");
+        start.Environment["DIFFUSION_ROOT"] = Confined ? SandboxKit : sandbox.Folder;
         start.Environment["OMP_NUM_THREADS"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["LANG"] = "C.UTF-8";
         if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } dotnetRoot2) start.Environment["DOTNET_ROOT"] = dotnetRoot2;
