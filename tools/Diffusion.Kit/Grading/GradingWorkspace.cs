@@ -13,7 +13,8 @@ namespace Diffusion.Kit.Grading;
 /// submission's notebook folder, an output folder and a home (its own, writable), and private /tmp, /var/tmp and /dev/shm:
 /// never the kit's sources, notebooks or .git, the key, other submissions or the grades;</item>
 /// <item>a new PID namespace: every process the attempt starts dies with it; a private network (none), IPC and host name;</item>
-/// <item>its own user id from a block claimed for this run (<see cref="UserIds"/>), limits on processes and file size.</item>
+/// <item>its own user id from a block claimed for this run (<see cref="UserIds"/>), limits on processes and file size, and
+/// a cgroup with memory and process limits where the machine delegates those controllers.</item>
 /// </list>
 /// Run as another user, attempts run as that user with the same time and memory limits but without these walls;
 /// the summary says so.
@@ -96,7 +97,7 @@ public sealed class GradingWorkspace : IDisposable
     }
 
     /// <summary>A command line that runs `dotnet Diffusion.Kit.dll ARGS` in the sandbox; paths in ARGS are as the child sees them.</summary>
-    public ProcessStartInfo StartInfo(Sandbox sandbox, IReadOnlyList<string> kitArguments, int threads)
+    public ProcessStartInfo StartInfo(Sandbox sandbox, IReadOnlyList<string> kitArguments, int threads, long memoryLimitBytes)
     {
         var kitDll = Path.GetFileName(typeof(GradingWorkspace).Assembly.Location);
         var dotnet = Path.GetFullPath(ResolveLinks(NotebookProcess.KitStartInfo().FileName));
@@ -126,6 +127,11 @@ public sealed class GradingWorkspace : IDisposable
                 R={{Quote(Path.Combine(sandbox.Folder, "root"))}}
                 bind_ro() { mkdir -p "$R$2"; mount --rbind "$1" "$R$2"; mount -o remount,bind,ro,nosuid,nodev "$R$2"; }
                 bind_rw() { mkdir -p "$R$2"; mount --bind "$1" "$R$2"; mount -o remount,bind,nosuid,nodev "$R$2"; }
+                CG={{Quote(CgroupOf(sandbox))}}
+                if grep -qw memory {{CgroupRoot}}/cgroup.subtree_control 2>/dev/null && grep -qw pids {{CgroupRoot}}/cgroup.subtree_control && mkdir "$CG" 2>/dev/null; then
+                  echo {{memoryLimitBytes + memoryLimitBytes / 4}} > "$CG/memory.max"; echo 0 > "$CG/memory.swap.max" 2>/dev/null || true
+                  echo 1024 > "$CG/pids.max"; echo 0 > "$CG/cgroup.procs"
+                fi
                 mount -t tmpfs -o mode=755,size=16m,nosuid sandbox-root "$R"
                 mkdir -p "$R/etc" "$R/dev" "$R/proc" "$R/tmp" "$R/var/tmp" "$R/dev/shm" "$R/home" "$R{{SandboxKit}}/artifacts"
                 {{string.Join("\n", mounts)}}
@@ -169,6 +175,25 @@ public sealed class GradingWorkspace : IDisposable
         return start;
     }
 
+    const string CgroupRoot = "/sys/fs/cgroup";
+
+    /// <summary>
+    /// The attempt's cgroup (v2), used where the machine delegates the memory and pids controllers at its root: a hard
+    /// memory limit a little above --memory (the watchdog, which says why, acts first) and a process limit.
+    /// </summary>
+    static string CgroupOf(Sandbox sandbox) => $"{CgroupRoot}/diffusion-grade-{sandbox.User}";
+
+    /// <summary>True when the kernel killed the attempt for its cgroup's memory limit.</summary>
+    public bool RanOutOfMemory(Sandbox sandbox)
+    {
+        try
+        {
+            var events = Path.Combine(CgroupOf(sandbox), "memory.events");
+            return Confined && File.Exists(events) && File.ReadLines(events).Any(l => l.StartsWith("oom_kill ", StringComparison.Ordinal) && l != "oom_kill 0");
+        }
+        catch (IOException) { return false; }
+    }
+
     /// <summary>The attempt's folder as the child sees it.</summary>
     public string ChildPath(Sandbox sandbox, string sub) =>
         Confined ? $"{SandboxKit}/{sub}" : Path.Combine(sandbox.Folder, sub);
@@ -180,9 +205,17 @@ public sealed class GradingWorkspace : IDisposable
         foreach (var path in paths) Unix.ChangeOwner(path, sandbox.User);
     }
 
-    /// <summary>Deletes the attempt's folder (as the grader, whatever modes the submission left on its files).</summary>
+    /// <summary>Deletes the attempt's folder (as the grader, whatever modes the submission left on its files) and its cgroup.</summary>
     public void Remove(Sandbox sandbox)
     {
+        var cgroup = CgroupOf(sandbox);
+        if (Confined && Directory.Exists(cgroup))
+            try
+            {
+                if (File.Exists(Path.Combine(cgroup, "cgroup.kill"))) File.WriteAllText(Path.Combine(cgroup, "cgroup.kill"), "1");
+                for (int i = 0; i < 20 && !TryRemoveDirectory(cgroup); i++) Thread.Sleep(50);
+            }
+            catch (IOException) { }
         try
         {
             foreach (var dir in Directory.EnumerateDirectories(sandbox.Folder, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
@@ -220,6 +253,12 @@ public sealed class GradingWorkspace : IDisposable
             log($"grader: cannot confine submissions here ({e.Message}); they run unconfined.");
         }
         return false;
+    }
+
+    static bool TryRemoveDirectory(string path)
+    {
+        try { Directory.Delete(path); return true; }
+        catch (IOException) { return false; }
     }
 
     static string ResolveLinks(string path)

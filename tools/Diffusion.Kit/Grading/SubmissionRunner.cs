@@ -110,9 +110,10 @@ public sealed class SubmissionRunner(GradingWorkspace workspace, GradingKey key,
             return new TestGrade(test.Index, test.Section, test.Points, test.Points, null);
         }
         catch (CheckFailed e) { return Lost(e.Message); }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
-            return Lost($"what your code returned could not be compared with the reference: {e.Message}");
+            log($"  {notebook} {test.Section}: the comparison failed: {e}");
+            return Lost($"what your code returned could not be compared with the reference ({e.GetType().Name}: {e.Message}).");
         }
     }
 
@@ -156,7 +157,7 @@ public sealed class SubmissionRunner(GradingWorkspace workspace, GradingKey key,
 
             var start = workspace.StartInfo(sandbox, ["grade-one", workspace.ChildPath(sandbox, $"notebooks/{notebook}.dib"),
                 "--orders", workspace.ChildPath(sandbox, "notebooks/.orders.json"), "--out", workspace.ChildPath(sandbox, "out"),
-                "--mode", options.Mode.Name(), "--cell-timeout", Seconds(options.CellTimeout)], options.Threads);
+                "--mode", options.Mode.Name(), "--cell-timeout", Seconds(options.CellTimeout)], options.Threads, options.MemoryLimitBytes);
             int? lastCell = null, lastProbe = null;
             bool done = false;
             var progress = Stopwatch.StartNew();
@@ -190,7 +191,9 @@ public sealed class SubmissionRunner(GradingWorkspace workspace, GradingKey key,
             var report = CopyResults(sandbox, notebook, feedbackDir);
             lock (gate)
             {
-                string why = process.KilledBecause ?? code switch
+                string why = process.KilledBecause ?? (workspace.RanOutOfMemory(sandbox)
+                    ? $"used more than the {options.MemoryLimitBytes >> 20} MB memory limit and was stopped"
+                    : null) ?? code switch
                 {
                     GradeExecutor.ExitHung => $"ran longer than the {Seconds(options.CellTimeout)} s cell limit and was stopped",
                     0 when !done => "ended the notebook process early (exit code 0)",
