@@ -7,9 +7,10 @@ using static TorchSharp.torch;
 namespace Diffusion.Grading;
 
 /// <summary>
-/// Noise estimators with no symmetry, for hidden tests of combiners (anagrams, hybrids, guidance): a per-pixel
-/// predictor such as <see cref="GaussianDataPredictor"/> commutes with flips, so a student who forgets to flip back
-/// would still pass against it. These multiply x_t by a fixed random pattern and add another, so every view matters.
+/// The pieces probes are made of. Noise estimators with no symmetry, for the combiners (anagrams, hybrids, guidance):
+/// a per-pixel predictor such as <see cref="GaussianDataPredictor"/> commutes with flips, so a student who forgets to
+/// flip back would still pass against it; these multiply x_t by a fixed random pattern and add another, so every view
+/// matters. Seeded images, and networks run with seeded weights so a student's block can be compared with the course's.
 /// </summary>
 public static class Probes
 {
