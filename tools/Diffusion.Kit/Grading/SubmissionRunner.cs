@@ -84,7 +84,8 @@ public sealed class SubmissionRunner(GradingWorkspace workspace, GradingKey key,
         log($"  {student}/{notebook}: graded in {watch.Elapsed.TotalSeconds:0} s");
 
         var cells = prepared.Elements.Select((e, i) => (Cell: i + 1, e)).Where(x => x.e.KernelName == NotebookExecutor.CSharp).Select(x => (x.Cell, x.e.Contents)).ToList();
-        var grades = tests.Select(t => Judge(notebook, t, probes[tests.ToList().IndexOf(t)].Seed, runs.GetValueOrDefault(t.Index), figures,
+        var seeds = probes.ToDictionary(p => p.Index, p => p.Seed);
+        var grades = tests.Select(t => Judge(notebook, t, seeds[t.Index], runs.GetValueOrDefault(t.Index), figures,
             failures.GetValueOrDefault(t.Index), notes, cells)).ToList();
         return new NotebookGrade(student, notebook, submission, grades, notes, run, watch.Elapsed.TotalSeconds);
     }
@@ -164,7 +165,7 @@ public sealed class SubmissionRunner(GradingWorkspace workspace, GradingKey key,
             var gate = new object();
             using var process = SupervisedProcess.Start(start, (line, error) =>
             {
-                if (error || GradeEvent.Parse(line, orders.Nonce) is not { } ev) return;
+                if (error || GradeEvent.Parse(line, orders.Nonce) is not { } ev) return true;
                 lock (gate)
                 {
                     progress.Restart();
@@ -172,6 +173,7 @@ public sealed class SubmissionRunner(GradingWorkspace workspace, GradingKey key,
                     if (ev.Probe is { } p) lastProbe = p;
                     if (ev.Done) done = true;
                 }
+                return false;
             }, tailLines: 8);
 
             bool timeUp = false;

@@ -34,8 +34,9 @@ public static class NotebookProcess
         var watch = Stopwatch.StartNew();
         using var process = SupervisedProcess.Start(start, (line, error) =>
         {
-            if (!error && line.StartsWith(RunOneVerb.ProgressPrefix, StringComparison.Ordinal))
-                echo($"  [{name}] {line[RunOneVerb.ProgressPrefix.Length..]}");
+            if (error || !line.StartsWith(RunOneVerb.ProgressPrefix, StringComparison.Ordinal)) return true;
+            echo($"  [{name}] {line[RunOneVerb.ProgressPrefix.Length..]}");
+            return false;
         });
         int code = await process.WaitAsync(() => process.SinceHeard > cellTimeout + Grace
             ? $"no progress for {process.SinceHeard.TotalSeconds:0} s (cell limit {cellTimeout.TotalSeconds:0} s + {Grace.TotalSeconds:0} s grace): the notebook process was killed."

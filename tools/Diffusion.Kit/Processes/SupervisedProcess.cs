@@ -16,13 +16,13 @@ public sealed class SupervisedProcess : IDisposable
     const int MaxLine = 64 * 1024;
 
     readonly Process _process;
-    readonly Action<string, bool> _onLine;
+    readonly Func<string, bool, bool> _onLine;
     readonly Queue<string> _tail = new();
     readonly int _tailLines;
     readonly Stopwatch _heard = Stopwatch.StartNew();
     readonly Task _readers;
 
-    SupervisedProcess(ProcessStartInfo start, Action<string, bool> onLine, int tailLines)
+    SupervisedProcess(ProcessStartInfo start, Func<string, bool, bool> onLine, int tailLines)
     {
         start.RedirectStandardOutput = true;
         start.RedirectStandardError = true;
@@ -38,8 +38,11 @@ public sealed class SupervisedProcess : IDisposable
             Task.Run(() => ReadLinesAsync(_process.StandardError, error: true)));
     }
 
-    /// <summary>Starts <paramref name="start"/>; <paramref name="onLine"/> gets every line (and whether it came on stderr) on a reader thread.</summary>
-    public static SupervisedProcess Start(ProcessStartInfo start, Action<string, bool> onLine, int tailLines = 40) =>
+    /// <summary>
+    /// Starts <paramref name="start"/>; <paramref name="onLine"/> gets every line (and whether it came on stderr) on a
+    /// reader thread and says whether to keep it in the tail (protocol lines are not what a person wants to read).
+    /// </summary>
+    public static SupervisedProcess Start(ProcessStartInfo start, Func<string, bool, bool> onLine, int tailLines = 40) =>
         new(start, onLine, tailLines);
 
     public int Id => _process.Id;
@@ -116,12 +119,12 @@ public sealed class SupervisedProcess : IDisposable
         var text = line.ToString();
         line.Clear();
         lock (_heard) _heard.Restart();
+        if (!_onLine(text, error)) return;
         lock (_tail)
         {
             _tail.Enqueue(text.Length > 2000 ? text[..2000] : text);
             while (_tail.Count > _tailLines) _tail.Dequeue();
         }
-        _onLine(text, error);
     }
 
     public void Dispose()
