@@ -24,10 +24,10 @@ public static class NotebookDisplay
             if (_registered is not null && IsStillRegistered(_registered)) return;
             _registered =
             [
-                new PictureFormatter(typeof(IPicture), Png, p => p is IPicture pic ? PngBytes(pic) : null, counts: true),
-                new PictureFormatter(typeof(AnimatedGif), Gif, p => (p as AnimatedGif)?.Encode(), counts: true),
-                new PictureFormatter(typeof(AnimatedGif), Png, p => p is AnimatedGif g ? PngBytes(g) : null, counts: false),
-                new PictureFormatter(typeof(Tensor), Png, p => p is Tensor t ? TensorPng(t) : null, counts: true),
+                new PictureFormatter(typeof(IPicture), Png, p => p is IPicture pic ? PngBytes(pic) : null),
+                new PictureFormatter(typeof(AnimatedGif), Gif, p => (p as AnimatedGif)?.Encode()),
+                new PictureFormatter(typeof(AnimatedGif), Png, p => p is AnimatedGif g ? PngBytes(g) : null),
+                new PictureFormatter(typeof(Tensor), Png, p => p is Tensor t ? TensorPng(t) : null),
             ];
             foreach (var f in _registered) Formatter.Register(f);
             // The second choice is a line of text, not the default dump of every property (which prints "<null>"s).
@@ -79,15 +79,7 @@ public static class NotebookDisplay
     static string TensorText(Tensor t) => t.IsInvalid ? "(disposed tensor)" : t.ToString(TorchSharp.TensorStringStyle.Julia, "g4", 72);
 
     /// <summary>Writes base64 of the bytes the function gives, declining (false) when it gives none.</summary>
-    static int _picturesFormatted;
-
-    /// <summary>
-    /// How many pictures (images, GIFs, image tensors) this process has formatted for display: hidden tests use it
-    /// to check that a section's required figures were produced. An animated GIF counts once (not its PNG fallback).
-    /// </summary>
-    public static int PicturesFormatted => Volatile.Read(ref _picturesFormatted);
-
-    sealed class PictureFormatter(Type type, string mimeType, Func<object, byte[]?> encode, bool counts) : ITypeFormatter
+    sealed class PictureFormatter(Type type, string mimeType, Func<object, byte[]?> encode) : ITypeFormatter
     {
         public Type Type => type;
         public string MimeType => mimeType;
@@ -96,7 +88,6 @@ public static class NotebookDisplay
         {
             var bytes = instance is null ? null : encode(instance);
             if (bytes is null) return false;
-            if (counts) Interlocked.Increment(ref _picturesFormatted);
             context.Writer.Write(Convert.ToBase64String(bytes));
             return true;
         }

@@ -1,13 +1,12 @@
 using System.Globalization;
-using Diffusion.Display;
 using static TorchSharp.torch;
 
 namespace Diffusion.Grading;
 
 /// <summary>
-/// The assertions hidden tests make about a student's functions. Each compares against a reference (usually the
-/// library's implementation on the same inputs, or a closed-form statistic) and throws <see cref="CheckFailed"/>
-/// with a message written for the student: what was called, what was expected, what came.
+/// The comparisons the grader makes between what a student's function returned on a probe and the reference (the
+/// library's implementation on the same inputs, or a closed-form statistic). Each throws <see cref="CheckFailed"/> with
+/// a message written for the student: what was called, what was expected, what came.
 /// </summary>
 public static class Check
 {
@@ -49,33 +48,6 @@ public static class Check
         That(double.IsFinite(actual), Invariant($"{what} is {actual}, expected a finite number near {expected:g4}."));
         That(Math.Abs(actual - expected) <= relativeTolerance * Math.Abs(expected),
             Invariant($"{what} is {actual:g4}, expected {expected:g4} within {relativeTolerance:P0}."));
-    }
-
-    /// <summary>
-    /// A student's network is the reference one: the same parameter shapes in the same order, and, with the reference's
-    /// weights copied in, the same output for <paramref name="input"/> (both in training mode, so BatchNorm uses the batch).
-    /// </summary>
-    public static void SameModule(nn.Module<Tensor, Tensor> actual, nn.Module<Tensor, Tensor> expected, Tensor input, string what)
-    {
-        That(actual is not null, $"{what} returned null.");
-        var mine = actual!.parameters().ToList();
-        var theirs = expected.parameters().ToList();
-        string Shapes(IEnumerable<Tensor> ps) => string.Join(" ", ps.Select(p => "[" + string.Join("x", p.shape) + "]"));
-        That(mine.Count == theirs.Count && mine.Zip(theirs).All(p => p.First.shape.SequenceEqual(p.Second.shape)),
-            $"{what} has parameters {Shapes(mine)}, expected {Shapes(theirs)} (layers, sizes, biases and order as the course's table).");
-        using (no_grad())
-            foreach (var (m, t) in mine.Zip(theirs)) m.copy_(t);
-        actual.train();
-        expected.train();
-        using var scope = NewDisposeScope();
-        Close(actual.call(input), expected.call(input), $"{what} (with the reference's weights copied in) on a random input", 1e-4);
-    }
-
-    /// <summary>At least this many pictures were displayed in the notebook so far (the required figures).</summary>
-    public static void FiguresShown(int atLeast, string what)
-    {
-        int shown = NotebookDisplay.PicturesFormatted;
-        That(shown >= atLeast, $"{what}: {shown} figures were shown, expected at least {atLeast}.");
     }
 
     /// <summary>Throws <see cref="CheckFailed"/> with <paramref name="message"/> unless <paramref name="condition"/> holds.</summary>

@@ -104,21 +104,7 @@ public sealed class PartAModel : IDisposable
     public static PartAModel Text(string? folder = null, int? epoch = null)
     {
         var predictor = TextToImage.TextToImageModel.Load(folder, epoch);
-        var prompts = new PartAPrompts(
-            Generate: ["an oil painting of a snowy mountain village", "a man wearing a hat", "a rocket ship"],
-            TestImage: "rocket.jpg",
-            OwnImages: ["coffee.png", "chelsea.png"],
-            WebImage: "astronaut.png",
-            Drawings: ["house.png", "flower.png"],
-            Mask: "rocket_mask.png",
-            EditPrompts: ["a rocket ship", "a lithograph of a skull", "an oil painting of an old man"],
-            Anagrams: [("an oil painting of an old man", "an oil painting of people around a campfire"),
-                       ("a rocket ship", "a man wearing a hat"),
-                       ("an oil painting of a snowy mountain village", "a lithograph of a skull")],
-            Hybrids: [("a lithograph of a skull", "a lithograph of waterfalls"),
-                      ("a lithograph of a skull", "an oil painting of a snowy mountain village"),
-                      ("an oil painting of an old man", "an oil painting of people around a campfire")],
-            HybridKernel: 33, HybridSigma: 2);
+        var prompts = TextPrompts;
         return new PartAModel("kit text-to-image model (emoji, MiniLM prompts)", predictor, ValueRange.MinusOneOne, stride: 30, prompts,
             text => Conditioning.Prompt(text),
             (name, size) => TestImages.Load(name, size: size, range: ValueRange.MinusOneOne));
@@ -130,20 +116,49 @@ public sealed class PartAModel : IDisposable
         var predictor = trained is null
             ? ShippedModels.LoadNoisePredictor(DigitModelKind.Class, epoch)
             : trained.LoadNoisePredictor(epoch);
-        var prompts = new PartAPrompts(
-            Generate: ["a 3", "a 5", "a 7"],
-            TestImage: "mnist:5",
-            OwnImages: ["mnist:2", "mnist:8"],
-            WebImage: "astronaut.png",
-            Drawings: ["house.png", "flower.png"],
-            Mask: "top-half",
-            EditPrompts: ["a 0", "a 4", "a 9"],
-            Anagrams: [("a 6", "a 9"), ("a 1", "a 7"), ("a 2", "a 5")],
-            Hybrids: [("a 0", "a 1"), ("a 8", "a 3"), ("a 6", "a 4")],
-            HybridKernel: 9, HybridSigma: 2);
+        var prompts = DigitPrompts;
         return new PartAModel($"class-conditioned digit UNet (epoch {epoch})", predictor, ValueRange.ZeroOne, stride: 10, prompts,
             DigitPrompt, LoadDigitImage);
     }
+
+    /// <summary>The text-to-image backend's default prompts and pictures (the course's).</summary>
+    public static PartAPrompts TextPrompts { get; } = new PartAPrompts(
+        Generate: ["an oil painting of a snowy mountain village", "a man wearing a hat", "a rocket ship"],
+        TestImage: "rocket.jpg",
+        OwnImages: ["coffee.png", "chelsea.png"],
+        WebImage: "astronaut.png",
+        Drawings: ["house.png", "flower.png"],
+        Mask: "rocket_mask.png",
+        EditPrompts: ["a rocket ship", "a lithograph of a skull", "an oil painting of an old man"],
+        Anagrams: [("an oil painting of an old man", "an oil painting of people around a campfire"),
+                   ("a rocket ship", "a man wearing a hat"),
+                   ("an oil painting of a snowy mountain village", "a lithograph of a skull")],
+        Hybrids: [("a lithograph of a skull", "a lithograph of waterfalls"),
+                  ("a lithograph of a skull", "an oil painting of a snowy mountain village"),
+                  ("an oil painting of an old man", "an oil painting of people around a campfire")],
+        HybridKernel: 33, HybridSigma: 2);
+
+    /// <summary>The digit backend's default prompts and pictures: prompts name digits.</summary>
+    public static PartAPrompts DigitPrompts { get; } = new PartAPrompts(
+        Generate: ["a 3", "a 5", "a 7"],
+        TestImage: "mnist:5",
+        OwnImages: ["mnist:2", "mnist:8"],
+        WebImage: "astronaut.png",
+        Drawings: ["house.png", "flower.png"],
+        Mask: "top-half",
+        EditPrompts: ["a 0", "a 4", "a 9"],
+        Anagrams: [("a 6", "a 9"), ("a 1", "a 7"), ("a 2", "a 5")],
+        Hybrids: [("a 0", "a 1"), ("a 8", "a 3"), ("a 6", "a 4")],
+        HybridKernel: 9, HybridSigma: 2);
+
+    /// <summary>
+    /// What <see cref="Default"/> gives in this mode, without loading it: schedule, stride, image shape and prompts.
+    /// The grader takes its constants from here, never from a submission.
+    /// </summary>
+    public static PartASettings DefaultSettings(Runtime.KitMode? mode = null) =>
+        (mode ?? Runtime.KitModes.Current) != Runtime.KitMode.Smoke && DefaultIsText(out _, mode)
+            ? new PartASettings(TextToImage.TextToImageRecipe.Schedule, Stride: 30, Channels: 3, Size: TextToImage.TextUNet.Size, TextPrompts)
+            : new PartASettings(DigitRecipe.Schedule, Stride: 10, Channels: 1, Size: 28, DigitPrompts);
 
     /// <summary>"a 7", "the digit 7", "7", "a photo of a 7": class 7. Near-null prompts such as "a high quality photo" give the null class.</summary>
     public static Conditioning DigitPrompt(string text)
@@ -174,6 +189,13 @@ public sealed class PartAModel : IDisposable
         if (image.mean().item<float>() > 0.5f) image = 1 - image;
         return image.MoveToOuterDisposeScope();
     }
+}
+
+/// <summary>A part A backend's constants: its schedule, the stride of its timesteps, its image shape and default prompts.</summary>
+public sealed record PartASettings(NoiseSchedule Schedule, int Stride, int Channels, int Size, PartAPrompts Prompts)
+{
+    /// <summary>The strided timesteps (1.4), as <see cref="PartAModel.Timesteps"/> gives them.</summary>
+    public int[] Timesteps => Schedules.Timesteps.Strided(Schedule, Stride);
 }
 
 /// <summary>Default prompts and pictures of each part A section for one backend (students change them in the notebooks).</summary>

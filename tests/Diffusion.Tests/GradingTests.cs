@@ -1,151 +1,182 @@
 using System.Text.Json;
 using Diffusion.Kit.Grading;
 using Diffusion.Runtime;
+using static Diffusion.Tests.GradingFixture;
 using static Diffusion.Tests.RunnerTestSupport;
 
 namespace Diffusion.Tests;
 
 /// <summary>
-/// `grade` end to end, in smoke mode: the kit's solutions get full marks, the untouched student versions none, one
-/// wrong function costs exactly its section, and hostile submissions are graded to the end with every case contained.
+/// `grade` end to end, one scenario per test over one graded run (<see cref="GradingFixture"/>): honest grades, the
+/// limits, the feedback, and every attack class of issue 17 contained with a reason. Tests that need a confined grader
+/// (root) are skipped, visibly, as any other user.
 /// </summary>
-public class GradingTests
+[Collection(nameof(GradingFixture))]
+public class GradingTests(GradingFixture f)
 {
-    const string A1 = "A1-sampling-loops";
-    static readonly string[] SolutionSectionsOfA1 = ["1.1 Forward process", "1.3 One-step denoising", "1.4 Iterative denoising: the step's variance", "1.4 Iterative denoising"];
-
-    static GradingOptions Options => new(KitMode.Smoke, TimeSpan.FromSeconds(90), TimeSpan.FromMinutes(10), 3000L << 20, Threads: 1);
-
-    /// <summary>The A1 solution with one cell inserted just before the cell that defines Forward.</summary>
-    static string WithCellBeforeForward(string notebook, string code)
-    {
-        int at = notebook.IndexOf("// BEGIN SOLUTION\nTensor Forward", StringComparison.Ordinal);
-        Assert.True(at > 0, "the A1 notebook's Forward region moved; update this test");
-        return notebook[..at] + code.Trim() + "\n\n#!csharp\n\n" + notebook[at..];
-    }
-
-    static async Task<Grader.Summary> Grade(string subs, string key, string outDir) =>
-        await Grade(subs, await GradingKey.LoadAsync(key), outDir);
-
-    static async Task<Grader.Summary> Grade(string subs, GradingKey key, string outDir) =>
-        await Grader.RunAsync(subs, key, outDir, KitPaths.Root, Options, jobs: 2, _ => { }, CancellationToken.None);
-
-    static Dictionary<string, double> Earned(Grader.Summary summary, string student) =>
-        summary.ByStudent[student].SelectMany(g => g.Tests).ToDictionary(t => t.Section, t => t.Earned);
+    static string Reasons(IEnumerable<TestGrade> tests) => string.Join("; ", tests.Select(t => $"{t.Section}: {t.Earned}/{t.Points} {t.Reason}"));
 
     [Fact]
-    public async Task SolutionsWinUntouchedLoseWrongLosesItsSectionAndHostileSubmissionsAreContained()
+    public void TheSolutionGetsFullMarks() =>
+        Assert.True(f.Total("solution") == f.Full && f.Full == 18, $"solution: {f.Total("solution")}/{f.Full}: {Reasons(f.Summary.ByStudent["solution"][0].Tests)}");
+
+    [Fact]
+    public void TheUntouchedHandoutGetsNothingOnItsSolutionsAndSaysWhy()
     {
-        var root = TempDir("grade");
-        var key = Path.Combine(root, "key");
-        var subs = Path.Combine(root, "subs");
-        Directory.CreateDirectory(key);
-        File.Copy(Path.Combine(KitPaths.Notebooks, A1 + ".dib"), Path.Combine(key, A1 + ".dib"));
-        File.WriteAllText(Path.Combine(key, "canary.txt"), "canary");
-        var solution = File.ReadAllText(Path.Combine(key, A1 + ".dib"));
-        var untouched = File.ReadAllText((await StudentVersions.WriteAsync(Path.Combine(key, A1 + ".dib"), Path.Combine(root, "handout"), KitPaths.Root)).Path);
-        var keyFile = Path.Combine(key, A1 + ".dib");
-        var victim = Path.Combine(subs, "solution", A1 + ".dib");
-
-        var submissions = new Dictionary<string, string>
+        foreach (var section in SolutionSections)
         {
-            ["solution"] = solution,
-            ["untouched"] = untouched,
-            ["wrong"] = solution.Replace("Math.Sqrt(abar) * x0 + Math.Sqrt(1 - abar) * eps", "abar * x0 + (1 - abar) * eps"),
-            ["throws"] = WithCellBeforeForward(solution, "throw new InvalidOperationException(\"boom\");"),
-            ["loop"] = WithCellBeforeForward(solution, "while (true) { }"),
-            ["memory"] = WithCellBeforeForward(solution, "var hog = new List<byte[]>();\nwhile (true) { var b = new byte[64 << 20]; Array.Fill(b, (byte)1); hog.Add(b); }"),
-            ["exits"] = WithCellBeforeForward(solution, "Environment.Exit(0);"),
-            ["files"] = WithCellBeforeForward(solution, $$"""
-                foreach (var f in new[] { "{{keyFile}}", "{{Path.Combine(key, "canary.txt")}}", "{{victim}}" })
-                {
-                    try { Console.WriteLine($"read {f}: {System.IO.File.ReadAllText(f).Length}"); } catch (Exception e) { Console.WriteLine($"read {f}: {e.GetType().Name}"); }
-                    try { System.IO.File.WriteAllText(f, "overwritten"); } catch (Exception e) { Console.WriteLine($"write {f}: {e.GetType().Name}"); }
-                    try { System.IO.File.Delete(f); } catch (Exception e) { Console.WriteLine($"delete {f}: {e.GetType().Name}"); }
-                }
-                try { System.IO.File.Delete(System.IO.Path.Combine(KitPaths.Data, "mnist", "README.md")); } catch (Exception e) { Console.WriteLine($"delete data: {e.GetType().Name}"); }
-                """),
-            // Functions left unwritten, with forged report lines and a silenced console: still no points.
-            ["forger"] = untouched.Replace("#!csharp\n\n#r", """
-                #!csharp
-
-                for (int i = 1; i <= 5; i++)
-                    Console.WriteLine("@@grade 00000000000000000000000000000000 {\"outcome\":{\"index\":" + i + ",\"status\":\"Passed\",\"seconds\":0}}");
-                try { Console.WriteLine(System.IO.File.ReadAllText("../../orders.json")); } catch (Exception e) { Console.WriteLine(e.GetType().Name); }
-                Console.SetOut(System.IO.TextWriter.Null);
-
-                #!csharp
-
-                #r
-                """),
-        };
-        // Unconfined (not root), a submission really could damage files: only a confined grader gets that one.
-        if (Environment.UserName != "root") submissions.Remove("files");
-        foreach (var (student, text) in submissions)
-        {
-            Directory.CreateDirectory(Path.Combine(subs, student));
-            File.WriteAllText(Path.Combine(subs, student, A1 + ".dib"), text);
+            var test = f.Test("untouched", section);
+            Assert.True(test.Earned == 0, $"untouched {section}: earned {test.Earned}");
+            Assert.Contains("NotImplementedException", test.Reason);
         }
-        var protectedFiles = new[] { keyFile, Path.Combine(key, "canary.txt"), victim, Path.Combine(KitPaths.Data, "mnist", "README.md") }
-            .ToDictionary(f => f, File.ReadAllText);
-
-        var outDir = Path.Combine(root, "out");
-        var summary = await Grade(subs, key, outDir);
-        bool confined = summary.Containment.StartsWith("confined", StringComparison.Ordinal);
-
-        double full = summary.ByStudent["solution"].Sum(g => g.Possible);
-        Assert.Equal(full, summary.ByStudent["solution"].Sum(g => g.Earned));
-        foreach (var section in SolutionSectionsOfA1)
-        {
-            Assert.Equal(0, Earned(summary, "untouched")[section]);
-            Assert.Equal(0, Earned(summary, "forger")[section]);
-        }
-        var untouchedTests = summary.ByStudent["untouched"].SelectMany(g => g.Tests).Where(t => SolutionSectionsOfA1.Contains(t.Section)).ToList();
-        Assert.All(untouchedTests, t => Assert.Contains("NotImplementedException", t.Reason));
-
-        var wrong = Earned(summary, "wrong");
-        Assert.Equal(0, wrong["1.1 Forward process"]);
-        Assert.Equal(full - 4, summary.ByStudent["wrong"].Sum(g => g.Earned));
-        Assert.Contains("mean", summary.ByStudent["wrong"][0].Tests.Single(t => t.Section == "1.1 Forward process").Reason);
-
-        // A cell that throws, hangs, eats memory or ends the process breaks no section here: full marks, with the reason noted.
-        foreach (var (student, reason) in new[] { ("throws", ""), ("loop", "cell limit"), ("memory", "memory limit"), ("exits", "ended the notebook process") })
-        {
-            Assert.Equal(full, summary.ByStudent[student].Sum(g => g.Earned));
-            if (reason.Length > 0) Assert.Contains(summary.ByStudent[student][0].Notes, n => n.Contains(reason) && n.Contains("skipped"));
-        }
-
-        if (confined)
-        {
-            Assert.Equal(full, summary.ByStudent["files"].Sum(g => g.Earned));
-            foreach (var (file, text) in protectedFiles) Assert.Equal(text, File.ReadAllText(file));
-        }
-
-        // Feedback: per student HTML with the figures of the executed notebook, Markdown, and the class summary.
-        var page = File.ReadAllText(Path.Combine(outDir, "feedback", "solution", "index.html"));
-        Assert.Contains("Feedback for solution", page);
-        Assert.Contains("1.1 Forward process", page);
-        Assert.NotEmpty(Directory.GetFiles(Path.Combine(outDir, "feedback", "solution", "figures"), "*.png", SearchOption.AllDirectories));
-        Assert.Contains("NotImplementedException", File.ReadAllText(Path.Combine(outDir, "feedback", "untouched", "feedback.md")));
-        var csv = File.ReadAllLines(Path.Combine(outDir, "grades.csv"));
-        Assert.Equal(1 + submissions.Count, csv.Length);
-        Assert.Contains(csv, l => l.StartsWith("wrong,0,", StringComparison.Ordinal));
-        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "grades.json")));
-        Assert.Equal(submissions.Count, json.RootElement.GetProperty("students").GetArrayLength());
-
-        // Determinism: the same submissions graded again give the same points, test by test.
-        var again = Path.Combine(root, "again");
-        foreach (var student in new[] { "solution", "wrong", "untouched" })
-        {
-            Directory.CreateDirectory(Path.Combine(again, student));
-            File.Copy(Path.Combine(subs, student, A1 + ".dib"), Path.Combine(again, student, A1 + ".dib"));
-        }
-        var second = await Grade(again, key, Path.Combine(root, "out-again"));
-        foreach (var student in new[] { "solution", "wrong", "untouched" })
-            Assert.Equal(summary.ByStudent[student].SelectMany(g => g.Tests).Select(t => t.Earned),
-                         second.ByStudent[student].SelectMany(g => g.Tests).Select(t => t.Earned));
     }
 
+    [Fact]
+    public void OneWrongFunctionLosesExactlyItsSection()
+    {
+        var wrong = f.Test("wrong", "1.1 Forward process");
+        Assert.True(wrong.Earned == 0, $"wrong Forward earned {wrong.Earned}");
+        Assert.Contains("mean", wrong.Reason);
+        Assert.True(f.Total("wrong") == f.Full - 4, $"wrong: {f.Total("wrong")}, expected {f.Full - 4}: {Reasons(f.Summary.ByStudent["wrong"][0].Tests)}");
+    }
+
+    [Theory]
+    [InlineData("throws", "")]
+    [InlineData("loop", "cell limit")]
+    [InlineData("memory", "memory limit")]
+    [InlineData("exits", "ended the notebook process")]
+    public void ACellThatThrowsHangsEatsMemoryOrExitsIsSkippedAndCostsNothingHere(string student, string reason)
+    {
+        Assert.True(f.Total(student) == f.Full, $"{student}: {f.Total(student)}/{f.Full}: {Reasons(f.Summary.ByStudent[student][0].Tests)}");
+        if (reason.Length > 0)
+            Assert.True(f.Summary.ByStudent[student][0].Notes.Any(n => n.Contains(reason) && n.Contains("skipped")),
+                $"{student}: no note saying '{reason}' and 'skipped' in: {string.Join(" | ", f.Summary.ByStudent[student][0].Notes)}");
+    }
+
+    [Fact]
+    public void CallingTheLibrarysReferenceLosesThatSectionWithAReason()
+    {
+        var test = f.Test("reference", "1.1 Forward process");
+        Assert.True(test.Earned == 0, $"a Forward that calls Ddpm.Forward earned {test.Earned}");
+        Assert.Contains("Ddpm.Forward", test.Reason);
+        Assert.Contains("--allow-reference-calls", test.Reason);
+        Assert.True(f.Total("reference") == f.Full - 4, $"reference: {f.Total("reference")}: {Reasons(f.Summary.ByStudent["reference"][0].Tests)}");
+    }
+
+    [Fact]
+    public void ANotebookSavedByTheRealKernelGradesAsItsDib() =>
+        Assert.Equal(f.Summary.ByStudent["solution"][0].Tests.Select(t => (t.Section, t.Earned)),
+                     f.Summary.ByStudent["ipynb"][0].Tests.Select(t => (t.Section, t.Earned)));
+
+    /// <summary>Attack 1: the nonce read from memory, forged progress lines and a forged probe report win nothing.</summary>
+    [Fact]
+    public void ResultsForgedFromTheSubmissionsOwnMemoryWinNothing()
+    {
+        foreach (var section in SolutionSections)
+        {
+            var test = f.Test("forger", section);
+            Assert.True(test.Earned == 0, $"forger {section}: earned {test.Earned} ({test.Reason})");
+            Assert.False(string.IsNullOrEmpty(test.Reason), $"forger {section}: no reason given");
+        }
+    }
+
+    /// <summary>Attack 2: redefining T, timesteps and Math changes nothing the grader computes with.</summary>
+    [Fact]
+    public void RebindingTheNamesTestsUsedWinsNothing()
+    {
+        foreach (var section in SolutionSections)
+        {
+            var test = f.Test("rebinder", section);
+            Assert.True(test.Earned == 0, $"rebinder {section}: earned {test.Earned}");
+            Assert.DoesNotContain("NotImplementedException", test.Reason);   // the zero functions ran and were judged
+        }
+    }
+
+    /// <summary>Attack 4: links in the results folder pull nothing of a classmate's or the key into the feedback.</summary>
+    [Fact]
+    public void LinksLeftInTheResultsPullNothingIntoTheFeedback()
+    {
+        var feedback = f.FeedbackText("linker");
+        Assert.DoesNotContain("BEGIN SOLUTION", feedback);
+        Assert.DoesNotContain(f.Canary, feedback);
+        foreach (var section in SolutionSections)
+            Assert.True(f.Test("linker", section).Earned == 0, $"linker {section}: earned {f.Test("linker", section).Earned}");
+        Assert.True(f.Summary.ByStudent["linker"][0].Notes.Any(n => n.Contains("not plain files")),
+            $"linker: no note says its results were not read: {string.Join(" | ", f.Summary.ByStudent["linker"][0].Notes)}");
+    }
+
+    /// <summary>Attack 3: the key, a classmate's work, the kit's git history and the grader's command line are out of sight; nothing is damaged.</summary>
+    [RootFact]
+    public void TheSandboxShowsNeitherTheKeyNorOtherWorkAndProtectsEveryFile()
+    {
+        Assert.StartsWith("confined", f.Summary.Containment);
+        Assert.True(f.Total("intruder") == f.Full, $"intruder: {f.Total("intruder")}/{f.Full}: {Reasons(f.Summary.ByStudent["intruder"][0].Tests)}");
+        var feedback = f.FeedbackText("intruder");
+        Assert.Contains("read " + f.KeyFile, feedback);          // the attempts ran and were recorded ...
+        Assert.DoesNotContain(f.Canary, feedback);              // ... but read nothing of the key
+        Assert.DoesNotContain("HIDDEN TEST", feedback);
+        Assert.DoesNotContain("grade-one", feedback.Replace("grade-one /kit/", ""));   // only its own process is in its /proc
+        Assert.DoesNotContain(KitPaths.Root, feedback.Replace(f.KeyFile, "").Replace(f.Victim, ""));
+        foreach (var (file, text) in f.Protected) Assert.True(File.ReadAllText(file) == text, $"{file} was changed by a submission");
+    }
+
+    /// <summary>Also: /tmp, /var/tmp and /dev/shm are the attempt's own, and its processes die with it (attack 5).</summary>
+    [RootFact]
+    public void PrivateFoldersAndProcessesDieWithTheAttempt()
+    {
+        foreach (var dir in new[] { "/tmp", "/var/tmp", "/dev/shm" })
+            Assert.False(File.Exists(Path.Combine(dir, f.Marker)), $"a submission left {Path.Combine(dir, f.Marker)} on the grading machine");
+        var sleepers = Directory.GetDirectories("/proc").Select(d => { try { return File.ReadAllText(d + "/cmdline"); } catch (IOException) { return ""; } catch (UnauthorizedAccessException) { return ""; } })
+            .Where(c => c.StartsWith("sleep\08639", StringComparison.Ordinal)).ToList();
+        Assert.True(sleepers.Count == 0, $"{sleepers.Count} processes a submission started outlived its attempt");
+    }
+
+    [RootFact]
+    public void TwoGradeRunsAtOnceGetDisjointUserIds()
+    {
+        using var first = UserIds.Claim();
+        using var second = UserIds.Claim();
+        var a = Enumerable.Range(0, 5).Select(_ => first.Next()).ToList();
+        var b = Enumerable.Range(0, 5).Select(_ => second.Next()).ToList();
+        Assert.True(Math.Abs((long)first.FirstId - second.FirstId) >= 1000, $"blocks {first.FirstId} and {second.FirstId} overlap");
+        Assert.Empty(a.Intersect(b));
+    }
+
+    [Fact]
+    public void FeedbackPagesAndTheClassSummaryAreWritten()
+    {
+        var page = File.ReadAllText(Path.Combine(f.OutDir, "feedback", "solution", "index.html"));
+        Assert.Contains("Feedback for solution", page);
+        Assert.Contains("1.1 Forward process", page);
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(f.OutDir, "feedback", "solution", "figures"), "*.png", SearchOption.AllDirectories));
+        Assert.Contains("NotImplementedException", File.ReadAllText(Path.Combine(f.OutDir, "feedback", "untouched", "feedback.md")));
+        var csv = File.ReadAllLines(Path.Combine(f.OutDir, "grades.csv"));
+        Assert.Equal(1 + f.Summary.ByStudent.Count, csv.Length);
+        Assert.Contains(csv, l => l.StartsWith("wrong,0,", StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(f.OutDir, "grades.json")));
+        Assert.Equal(f.Summary.ByStudent.Count, json.RootElement.GetProperty("students").GetArrayLength());
+    }
+
+    /// <summary>Determinism: graded again with another secret (other probes), the same submissions get the same points.</summary>
+    [Fact]
+    public async Task GradingAgainWithOtherProbesGivesTheSamePoints()
+    {
+        var again = Path.Combine(f.Root, "again");
+        foreach (var student in new[] { "wrong", "rebinder" })
+        {
+            Directory.CreateDirectory(Path.Combine(again, student));
+            File.Copy(Path.Combine(f.Submissions, student, A1 + ".dib"), Path.Combine(again, student, A1 + ".dib"));
+        }
+        var second = await Grader.RunAsync(again, f.GradingKey, Path.Combine(f.Root, "out-again"), KitPaths.Root, Options(secret: 12345), jobs: 2, _ => { }, CancellationToken.None);
+        foreach (var student in new[] { "wrong", "rebinder" })
+            Assert.Equal(f.Summary.ByStudent[student].SelectMany(g => g.Tests).Select(t => (t.Section, t.Earned)),
+                         second.ByStudent[student].SelectMany(g => g.Tests).Select(t => (t.Section, t.Earned)));
+    }
+}
+
+/// <summary>Every graded notebook: the kit's solutions get full marks, the handouts nothing on their solution sections.</summary>
+public class GradingAllNotebooksTests
+{
     [Fact]
     public async Task EveryNotebooksSolutionGetsFullMarksAndItsStudentVersionNoneOnTheSolutions()
     {
@@ -159,7 +190,7 @@ public class GradingTests
             File.Copy(Path.Combine(KitPaths.Notebooks, name + ".dib"), Path.Combine(solution, name + ".dib"));
             await StudentVersions.WriteAsync(Path.Combine(KitPaths.Notebooks, name + ".dib"), Path.Combine(subs, "untouched"), KitPaths.Root);
         }
-        var summary = await Grade(subs, key, Path.Combine(root, "out"));
+        var summary = await Grader.RunAsync(subs, key, Path.Combine(root, "out"), KitPaths.Root, Options(), jobs: 2, _ => { }, CancellationToken.None);
 
         foreach (var grade in summary.ByStudent["solution"])
             Assert.True(grade.Earned == grade.Possible,

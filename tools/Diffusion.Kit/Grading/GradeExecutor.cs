@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Diffusion.Grading;
 using Diffusion.Kit.Notebooks;
 using Diffusion.Runtime;
 using Microsoft.DotNet.Interactive.Documents;
@@ -7,10 +8,10 @@ using Microsoft.DotNet.Interactive.Documents;
 namespace Diffusion.Kit.Grading;
 
 /// <summary>
-/// The grading child (`grade-one`): runs a submission's cells in a fresh kernel, going on after a cell that fails
-/// (a broken section costs that section, not the notebook), then the hidden tests in the same kernel. It reads its
-/// orders and deletes them before any submitted code runs, and reports on the stdout it had at start, so a
-/// submission can neither read the tests from disk nor silence or forge the report by redirecting Console.
+/// The grading child (`grade-one`), run inside the sandbox: runs a submission's cells in a fresh kernel, going on after a
+/// cell that fails (a broken section costs that section, not the notebook), then each probe cell in the same kernel with
+/// the seed the parent chose. It counts the pictures the submission's cells displayed from the kernel's display events
+/// and writes what each probe kept to NAME.probes.json. It decides nothing: the parent judges the report.
 /// </summary>
 public sealed class GradeExecutor(string notebookPath, string ordersPath, string outDir, KitMode mode, TimeSpan cellTimeout)
 {
@@ -35,6 +36,9 @@ public sealed class GradeExecutor(string notebookPath, string ordersPath, string
         var total = Stopwatch.StartNew();
         var cells = new List<CellResult>();
         var files = new ExecutedNotebookFiles(outDir, name);
+        int figures = 0;
+        var probes = new List<ProbeRun>();
+        var probesPath = Path.Combine(outDir, ProbeReport.FileName(name));
         void Save()
         {
             var failed = cells.FirstOrDefault(c => c.Status != NotebookStatus.Ok);
@@ -43,6 +47,7 @@ public sealed class GradeExecutor(string notebookPath, string ordersPath, string
             var result = new NotebookResult(name, source, mode.Name(), status, total.Elapsed.TotalSeconds, cells.ToList(),
                 failed?.Cell, failed?.FirstLine, failed?.Error);
             files.Save(document, result);
+            NotebookExecutor.WriteAtomically(probesPath, new ProbeReport(figures, probes.ToList()).ToJson());
         }
 
         for (int index = 0; index < document.Elements.Count; index++)
@@ -62,24 +67,27 @@ public sealed class GradeExecutor(string notebookPath, string ordersPath, string
             }
             Send(new GradeEvent(Cell: cellNumber));
             var outcome = await NotebookExecutor.RunCellAsync(kernel, element, cellTimeout);
+            figures += element.Outputs.Count(IsPicture);
             cells.Add(new CellResult(cellNumber, firstLine, outcome.Seconds, outcome.Status, outcome.Error));
             Save();
             if (outcome.Status == NotebookStatus.TimedOut) return ExitNow(ExitHung);   // the kernel is stuck in that cell
         }
 
-        foreach (var test in orders.Tests)
+        foreach (var probe in orders.Probes)
         {
-            if (orders.SkipTests.Contains(test.Index)) continue;
-            Send(new GradeEvent(Test: test.Index));
-            var scratch = new InteractiveDocumentElement(test.Code, NotebookExecutor.CSharp);
+            if (orders.SkipProbes.Contains(probe.Index)) continue;
+            Send(new GradeEvent(Probe: probe.Index));
+            Probe.Begin(probe.Seed, mode);
+            var scratch = new InteractiveDocumentElement(probe.Code, NotebookExecutor.CSharp);
             var outcome = await NotebookExecutor.RunCellAsync(kernel, scratch, cellTimeout);
-            var message = outcome.Status switch
+            var status = outcome.Status switch
             {
-                NotebookStatus.Ok => null,
-                NotebookStatus.TimedOut => $"the test ran longer than the {cellTimeout.TotalSeconds:0} s cell limit with your functions.",
-                _ => Explain(outcome.Error),
+                NotebookStatus.Ok => ProbeStatus.Finished,
+                NotebookStatus.TimedOut => ProbeStatus.TimedOut,
+                _ => ProbeStatus.Failed,
             };
-            Send(new GradeEvent(Outcome: new TestOutcome(test.Index, outcome.Status == NotebookStatus.Ok ? TestStatus.Passed : TestStatus.Failed, message, outcome.Seconds)));
+            probes.Add(new ProbeRun(probe.Index, status, outcome.Error, Probe.End()));
+            Save();
             if (outcome.Status == NotebookStatus.TimedOut) return ExitNow(ExitHung);
         }
         Send(new GradeEvent(Done: true));
@@ -87,16 +95,13 @@ public sealed class GradeExecutor(string notebookPath, string ordersPath, string
         return 0;
     }
 
-    /// <summary>A failed test's error as the student should read it.</summary>
-    static string Explain(string? error)
+    /// <summary>A displayed or returned value the formatters turned into a picture.</summary>
+    static bool IsPicture(InteractiveDocumentOutputElement output) => output switch
     {
-        error ??= "the test failed.";
-        if (error.StartsWith(nameof(Diffusion.Grading.CheckFailed) + ": ", StringComparison.Ordinal))
-            return error[(nameof(Diffusion.Grading.CheckFailed).Length + 2)..];
-        if (error.Contains("error CS", StringComparison.Ordinal))
-            return "the test could not call your code (a function is missing, renamed, has another signature, or its cell did not compile): " + error;
-        return "your code threw " + error;
-    }
+        DisplayElement d => d.Data.Keys.Any(k => k.StartsWith("image/", StringComparison.Ordinal)),
+        ReturnValueElement r => r.Data.Keys.Any(k => k.StartsWith("image/", StringComparison.Ordinal)),
+        _ => false,
+    };
 
     static int ExitNow(int code)
     {

@@ -1,21 +1,17 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 
 namespace Diffusion.Kit.Grading;
 
-/// <summary>How one hidden test ended.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<TestStatus>))]
-public enum TestStatus { Passed, Failed }
-
-/// <summary>A hidden test's outcome as the grading child reports it.</summary>
-public sealed record TestOutcome(int Index, TestStatus Status, string? Message, double Seconds);
+/// <summary>A hidden test as the grading child runs it: its probe cell and the seed its inputs are drawn from.</summary>
+public sealed record ProbeOrder(int Index, string Code, long Seed);
 
 /// <summary>
-/// What the parent hands the grading child (a file the child reads and deletes before any submitted code runs):
-/// the hidden tests and a nonce. The child reports on its original stdout in lines <c>@@grade NONCE {json}</c>;
-/// the parent ignores every line without the nonce, so printing from a submission cannot forge a result.
+/// What the parent hands the grading child (a file the child reads and deletes before any submitted code runs): the
+/// probe cells with their seeds, the cells and probes to skip, and a nonce. The child reports its progress on its
+/// original stdout in lines <c>@@grade NONCE {json}</c>. Progress only steers the attempts (which cell to skip next
+/// time): points come from the probe report alone, judged by the parent, so a forged line can win nothing.
 /// </summary>
-public sealed record GradeOrders(string Nonce, IReadOnlyList<HiddenTest> Tests, IReadOnlyList<int> SkipCells, IReadOnlyList<int> SkipTests)
+public sealed record GradeOrders(string Nonce, IReadOnlyList<ProbeOrder> Probes, IReadOnlyList<int> SkipCells, IReadOnlyList<int> SkipProbes)
 {
     public const string LinePrefix = "@@grade ";
 
@@ -24,8 +20,8 @@ public sealed record GradeOrders(string Nonce, IReadOnlyList<HiddenTest> Tests, 
     public static string NewNonce() => Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
 }
 
-/// <summary>One report line from the child: a cell or test starting, a test's outcome, or the end.</summary>
-public sealed record GradeEvent(int? Cell = null, int? Test = null, TestOutcome? Outcome = null, bool Done = false)
+/// <summary>One progress line from the child: a cell or probe starting, or the end.</summary>
+public sealed record GradeEvent(int? Cell = null, int? Probe = null, bool Done = false)
 {
     public string ToLine(string nonce) => GradeOrders.LinePrefix + nonce + " " + JsonSerializer.Serialize(this, GradeOrders.Json);
 

@@ -2,14 +2,20 @@ using Diffusion.Kit.Notebooks;
 
 namespace Diffusion.Kit.Grading;
 
-/// <summary>How `grade` runs each submission.</summary>
+/// <summary>
+/// How `grade` runs each submission. <paramref name="AllowReferenceCalls"/>: a solution may call the library's own
+/// implementation of what it must write. <paramref name="Secret"/>: the seed every probe is drawn from (a fresh
+/// random one per run unless given, so no submission can know its inputs in advance).
+/// </summary>
 public sealed record GradingOptions(
     Runtime.KitMode Mode,
     TimeSpan CellTimeout,
     TimeSpan SubmissionTimeout,
     long MemoryLimitBytes,
     int Threads,
-    int MaxAttempts = 3);
+    int MaxAttempts = 3,
+    bool AllowReferenceCalls = false,
+    long? Secret = null);
 
 /// <summary>One hidden test's points for one submission, with the reason when it earned none.</summary>
 public sealed record TestGrade(int Index, string Section, double Points, double Earned, string? Reason);

@@ -20,6 +20,7 @@ public static class Grader
 
         // Everything a submission must not see: the key, all submissions, the grades (and the kit's other outputs).
         var hide = new[] { key.Folder, submissionsDir, outDir, Path.Combine(kitRoot, "out") };
+        Runtime.TorchRuntime.Ensure();   // the judgements run here, in the grader's process
         using var workspace = GradingWorkspace.Create(kitRoot, hide, log);
         log($"grader: {workspace.Containment}");
         var plotly = PlotlyBundle.Ensure(log);
@@ -27,7 +28,7 @@ public static class Grader
         // The assignment is the key notebooks someone submitted (or, with --notebook, the ones named): the others are not due.
         var due = key.Notebooks.Where(n => key.Chosen || found.ByStudent.Values.Any(s => s.ContainsKey(n))).ToList();
         var work = found.ByStudent.SelectMany(s => due.Select(n => (Student: s.Key, Notebook: n, File: s.Value.GetValueOrDefault(n)))).ToList();
-        var runner = new SubmissionRunner(workspace, options, log);
+        var runner = new SubmissionRunner(workspace, key, options, options.Secret ?? Diffusion.Grading.ProbeSeeds.NewSecret(), log);
         var gate = new SemaphoreSlim(jobs);
         var tasks = work.Select(async w =>
         {

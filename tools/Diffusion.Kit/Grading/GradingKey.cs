@@ -5,11 +5,17 @@ namespace Diffusion.Kit.Grading;
 /// <summary>The instructor's notebooks that carry hidden tests, by name: what each submission is graded against.</summary>
 public sealed class GradingKey
 {
-    GradingKey(string folder, IReadOnlyDictionary<string, IReadOnlyList<HiddenTest>> tests, bool chosen) { Folder = folder; Tests = tests; Chosen = chosen; }
+    GradingKey(string folder, IReadOnlyDictionary<string, IReadOnlyList<HiddenTest>> tests, IReadOnlyDictionary<string, IReadOnlyList<string>> handouts, bool chosen)
+    {
+        Folder = folder; Tests = tests; Handouts = handouts; Chosen = chosen;
+    }
 
     public string Folder { get; }
     /// <summary>Notebook name (file name without .dib) to its hidden tests; notebooks without tests are not graded.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<HiddenTest>> Tests { get; }
+
+    /// <summary>Notebook name to the C# cells of its handout (solutions replaced, hidden tests removed), as students got them.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<string>> Handouts { get; }
 
     public IEnumerable<string> Notebooks => Tests.Keys.Order(StringComparer.Ordinal);
 
@@ -20,17 +26,25 @@ public sealed class GradingKey
     {
         if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"--key: no folder {folder}.");
         var tests = new SortedDictionary<string, IReadOnlyList<HiddenTest>>(StringComparer.Ordinal);
+        var handouts = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
         foreach (var path in Directory.GetFiles(folder, "*.dib"))
         {
             var name = Path.GetFileNameWithoutExtension(path);
             if (only is { Count: > 0 } && !only.Contains(name)) continue;
-            var found = HiddenTest.In(await NotebookExecutor.LoadAsync(path), name);
-            if (found.Count > 0) tests[name] = found;
+            var document = await NotebookExecutor.LoadAsync(path);
+            var found = HiddenTest.In(document, name);
+            if (found.Count == 0) continue;
+            foreach (var test in found.Where(t => Sections.SectionJudges.Find(name, t.Section) is null))
+                throw new InvalidDataException(
+                    $"--key: {name} has a hidden test for section \"{test.Section}\" that the grader has no judgement for (tools/Diffusion.Kit/Grading/Sections).");
+            tests[name] = found;
+            handouts[name] = document.Elements.Where(e => e.KernelName == NotebookExecutor.CSharp && !HiddenTest.IsHiddenTest(e))
+                .Select(e => SolutionRegions.Contains(e.Contents) ? SolutionRegions.ToStudentVersion(e.Contents, name) : e.Contents).ToList();
         }
         if (only is { Count: > 0 })
             foreach (var name in only.Where(n => !tests.ContainsKey(n)))
                 throw new ArgumentException($"--notebook: {name} is not a notebook with hidden tests in {folder} (those are: {string.Join(", ", tests.Keys)}).");
         if (tests.Count == 0) throw new InvalidDataException($"--key: no notebook in {folder} has hidden tests (cells starting `// HIDDEN TEST: SECTION [N points]`).");
-        return new GradingKey(folder, tests, only is { Count: > 0 });
+        return new GradingKey(folder, tests, handouts, only is { Count: > 0 });
     }
 }

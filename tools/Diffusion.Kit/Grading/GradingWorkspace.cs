@@ -4,164 +4,244 @@ using Diffusion.Kit.Notebooks;
 namespace Diffusion.Kit.Grading;
 
 /// <summary>
-/// Where submissions run. One temporary folder per `grade` run holds a read-only view of the kit (library, data,
-/// the kit's own binaries) and a fresh sandbox per attempt, each with the submission alone in notebooks/.
+/// Where submissions run: one root-only temporary folder per `grade` run, and in it a fresh folder per attempt.
 ///
-/// Run as root (a grading server, a container, CI), the grader confines every attempt:
+/// Run as root (a grading server, a container, CI), every attempt is confined (<see cref="StartInfo"/>):
 /// <list type="bullet">
-/// <item>its own unprivileged user id, so it can write only its sandbox; the kit view is hard links owned by root;</item>
-/// <item>a private mount namespace in which the key, the submissions folder and the grades folder are empty;</item>
-/// <item>no network (a private network namespace), a process-count limit and a file-size limit.</item>
+/// <item>a new mount namespace whose root is an empty tmpfs holding only the system's programs and libraries
+/// (/usr, /lib, a few /etc files, read-only), the kit's binaries, library and data (read-only, at /kit), the
+/// submission's notebook folder, an output folder and a home (its own, writable), and private /tmp, /var/tmp and /dev/shm:
+/// never the kit's sources, notebooks or .git, the key, other submissions or the grades;</item>
+/// <item>a new PID namespace: every process the attempt starts dies with it; a private network (none), IPC and host name;</item>
+/// <item>its own user id from a block claimed for this run (<see cref="UserIds"/>), limits on processes and file size, and
+/// a cgroup with memory and process limits where the machine delegates those controllers.</item>
 /// </list>
-/// Run as another user, attempts run as that user with the same time and memory limits but without the
-/// file-system walls; the summary says so.
+/// Run as another user, attempts run as that user with the same time and memory limits but without these walls;
+/// the summary says so.
 /// </summary>
 public sealed class GradingWorkspace : IDisposable
 {
-    const uint FirstUserId = 61_000;
+    /// <summary>Where the kit sits inside a confined sandbox.</summary>
+    public const string SandboxKit = "/kit";
+    const string SandboxHome = "/home/student";
     int _nextSandbox;
+    readonly UserIds? _users;
 
-    GradingWorkspace(string root, bool confined, string kitBin, string library, string data, IReadOnlyList<string> hidden)
+    GradingWorkspace(string root, UserIds? users, string kitBin, string library, string data, IReadOnlyList<string> hidden)
     {
-        Root = root; Confined = confined; KitBin = kitBin; Library = library; Data = data; Hidden = hidden;
+        Root = root; _users = users; KitBin = kitBin; Library = library; Data = data; Hidden = hidden;
     }
 
     public string Root { get; }
-    /// <summary>True when attempts run under their own user id in private namespaces.</summary>
-    public bool Confined { get; }
+    /// <summary>True when attempts run in the sandbox under their own user id.</summary>
+    public bool Confined => _users is not null;
     public string KitBin { get; }
     public string Library { get; }
     public string Data { get; }
-    /// <summary>Folders an attempt sees empty.</summary>
+    /// <summary>Folders that would be visible through a system folder the sandbox shows: covered with an empty tmpfs.</summary>
     public IReadOnlyList<string> Hidden { get; }
 
     public string Containment => Confined
-        ? "confined: each attempt ran under its own user id, without network, with the key, submissions and grades hidden"
+        ? "confined: each attempt ran in its own sandbox (a root of its own holding the library, the data and its notebook only; its own processes, user id, /tmp and no network)"
         : "NOT confined (the grader was not run as root): attempts ran as the grading user, limited in time and memory only";
 
-    /// <param name="hide">Folders no submission may see (key, submissions, grades); ignored when not confined.</param>
+    /// <param name="hide">Folders no submission may see (the kit, key, submissions, grades).</param>
     public static GradingWorkspace Create(string kitRoot, IEnumerable<string> hide, Action<string> log)
     {
         bool confined = Unix.IsRoot && CanConfine(log);
         var root = Directory.CreateTempSubdirectory("diffusion-grade-").FullName;
+        File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var kitBin = Path.GetDirectoryName(typeof(GradingWorkspace).Assembly.Location)!;
         var library = Path.Combine(kitRoot, "artifacts", "lib");
         var data = Path.Combine(kitRoot, "data");
-        if (!confined)
-            return new GradingWorkspace(root, false, kitBin, library, data, []);
-
-        // Traversable, not listable: attempts reach kit/ and their own sandbox, never each other's.
-        File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        var view = Path.Combine(root, "kit");
-        log("grader: linking a read-only view of the kit for the sandboxes");
-        LinkTree(kitBin, Path.Combine(view, "bin"));
-        LinkTree(library, Path.Combine(view, "artifacts", "lib"));
-        LinkTree(data, Path.Combine(view, "data"));
-        var hidden = hide.Select(Path.GetFullPath).Distinct()
-            .Where(Directory.Exists)
-            .Where(h => !IsInside(root, h) && !IsInside(kitBin, h) && !IsInside(library, h) && !IsInside(data, h))
+        foreach (var needed in new[] { kitBin, library, data })
+            if (!Directory.Exists(needed)) throw new DirectoryNotFoundException($"The grader needs {needed}; build the kit first (`dotnet build`).");
+        var visible = SystemFolders.Where(Directory.Exists).ToList();
+        var hidden = hide.Append(kitRoot).Append(root).Select(Path.GetFullPath).Distinct()
+            .Where(h => Directory.Exists(h) && visible.Any(v => IsInside(h, v)))
             .ToList();
-        return new GradingWorkspace(root, true,
-            Path.Combine(view, "bin"), Path.Combine(view, "artifacts", "lib"), Path.Combine(view, "data"), hidden);
+        return new GradingWorkspace(root, confined ? UserIds.Claim() : null, kitBin, library, data, hidden);
     }
 
-    /// <summary>A fresh sandbox: kit/{Diffusion.Lib.csproj, notebooks/, out/, artifacts/lib, data} plus home/ and tmp/.</summary>
+    /// <summary>System folders a confined sandbox shows read-only (links among them, as on merged-/usr systems, are kept as links).</summary>
+    static readonly string[] SystemFolders = ["/usr", "/lib", "/lib64", "/bin", "/sbin"];
+    /// <summary>The /etc files programs need to start (the dynamic linker's cache, name lookup, time zone).</summary>
+    static readonly string[] EtcFiles = ["ld.so.cache", "ld.so.conf", "nsswitch.conf", "localtime", "hosts"];
+
+    /// <summary>A fresh folder for one attempt: notebooks/ (the submission), out/ (what comes back) and home/, owned by the attempt's user.</summary>
     public Sandbox NewSandbox()
     {
         int id = Interlocked.Increment(ref _nextSandbox);
         var folder = Path.Combine(Root, $"s{id:D4}");
-        var kit = Path.Combine(folder, "kit");
-        foreach (var sub in new[] { "notebooks", "out", ".cache", "artifacts" })
-            Directory.CreateDirectory(Path.Combine(kit, sub));
-        Directory.CreateDirectory(Path.Combine(folder, "home"));
-        Directory.CreateDirectory(Path.Combine(folder, "tmp"));
-        File.WriteAllText(Path.Combine(kit, "Diffusion.Lib.csproj"), "<!-- marks the kit's root for KitPaths -->\n");
-        uint user = FirstUserId + (uint)id;
+        Directory.CreateDirectory(folder);
+        foreach (var sub in new[] { "notebooks", "out", "home", "root" }) Directory.CreateDirectory(Path.Combine(folder, sub));
+        uint user = _users?.Next() ?? 0;
         if (Confined)
         {
-            // Before the links are made, so the walk cannot wander into the shared view.
-            foreach (var path in Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories).Prepend(folder))
-                Unix.ChangeOwner(path, user);
-            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-        Directory.CreateSymbolicLink(Path.Combine(kit, "artifacts", "lib"), Library);
-        Directory.CreateSymbolicLink(Path.Combine(kit, "data"), Data);
-        return new Sandbox(folder, kit, user);
-    }
-
-    /// <summary>A command line that runs `dotnet Diffusion.Kit.dll ARGS` inside the sandbox, confined when possible.</summary>
-    public ProcessStartInfo StartInfo(Sandbox sandbox, IReadOnlyList<string> kitArguments, int threads)
-    {
-        var kitDll = Path.Combine(KitBin, Path.GetFileName(typeof(GradingWorkspace).Assembly.Location));
-        var dotnet = NotebookProcess.KitStartInfo().FileName;
-        ProcessStartInfo start;
-        if (Confined)
-        {
-            var script = string.Concat(Hidden.Select(h => $"mount -t tmpfs -o size=16k,mode=000 grader-hidden {Quote(h)}\n")) +
-                         $"exec prlimit --nproc=4096 --fsize={4L << 30} --core=0 -- setpriv --reuid={sandbox.User} --regid={sandbox.User} --clear-groups --no-new-privs -- \"$@\"\n";
-            start = new ProcessStartInfo("unshare") { ArgumentList = { "--mount", "--propagation", "private", "--net", "--", "/bin/sh", "-ec", script, "grader", dotnet, kitDll } };
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+            foreach (var sub in new[] { "notebooks", "out", "home" })
+            {
+                Unix.ChangeOwner(Path.Combine(folder, sub), user);
+                File.SetUnixFileMode(Path.Combine(folder, sub), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
         else
         {
-            start = new ProcessStartInfo(dotnet) { ArgumentList = { kitDll } };
+            // Unconfined, the child sees the real kit: the attempt's folder is its kit root, so its outputs stay there.
+            Directory.CreateDirectory(Path.Combine(folder, "artifacts"));
+            File.WriteAllText(Path.Combine(folder, "Diffusion.Lib.csproj"), "<!-- marks the kit's root for KitPaths -->\n");
+            Directory.CreateSymbolicLink(Path.Combine(folder, "artifacts", "lib"), Library);
+            Directory.CreateSymbolicLink(Path.Combine(folder, "data"), Data);
+        }
+        return new Sandbox(folder, user, Confined);
+    }
+
+    /// <summary>A command line that runs `dotnet Diffusion.Kit.dll ARGS` in the sandbox; paths in ARGS are as the child sees them.</summary>
+    public ProcessStartInfo StartInfo(Sandbox sandbox, IReadOnlyList<string> kitArguments, int threads, long memoryLimitBytes)
+    {
+        var kitDll = Path.GetFileName(typeof(GradingWorkspace).Assembly.Location);
+        var dotnet = Path.GetFullPath(ResolveLinks(NotebookProcess.KitStartInfo().FileName));
+        ProcessStartInfo start;
+        if (Confined)
+        {
+            var mounts = new List<string>();
+            foreach (var folder in SystemFolders.Where(Path.Exists))
+                mounts.Add(new FileInfo(folder).LinkTarget is { } target
+                    ? $"ln -s {Quote(target)} \"$R\"{Quote(folder)}"
+                    : $"bind_ro {Quote(folder)} {Quote(folder)}");
+            var dotnetRoot = Path.GetDirectoryName(dotnet)!;
+            if (!SystemFolders.Any(f => IsInside(dotnetRoot, f))) mounts.Add($"bind_ro {Quote(dotnetRoot)} {Quote(dotnetRoot)}");
+            foreach (var file in EtcFiles.Select(f => "/etc/" + f).Where(File.Exists))
+                mounts.Add($"touch \"$R\"{Quote(file)}; mount --bind {Quote(file)} \"$R\"{Quote(file)}; mount -o remount,bind,ro \"$R\"{Quote(file)}");
+            if (Directory.Exists("/etc/ld.so.conf.d")) mounts.Add("bind_ro /etc/ld.so.conf.d /etc/ld.so.conf.d");
+            foreach (var h in Hidden) mounts.Add($"mount -t tmpfs -o size=4k,mode=000 grader-hidden \"$R\"{Quote(h)}");
+            mounts.Add($"bind_ro {Quote(KitBin)} {SandboxKit}/bin");
+            mounts.Add($"bind_ro {Quote(Library)} {SandboxKit}/artifacts/lib");
+            mounts.Add($"bind_ro {Quote(Data)} {SandboxKit}/data");
+            mounts.Add($"bind_rw {Quote(Path.Combine(sandbox.Folder, "notebooks"))} {SandboxKit}/notebooks");
+            mounts.Add($"bind_rw {Quote(Path.Combine(sandbox.Folder, "out"))} {SandboxKit}/out");
+            mounts.Add($"bind_rw {Quote(Path.Combine(sandbox.Folder, "home"))} {SandboxHome}");
+            uint u = sandbox.User;
+            var script = $$"""
+                PATH=/usr/sbin:/usr/bin:/sbin:/bin
+                R={{Quote(Path.Combine(sandbox.Folder, "root"))}}
+                bind_ro() { mkdir -p "$R$2"; mount --rbind "$1" "$R$2"; mount -o remount,bind,ro,nosuid,nodev "$R$2"; }
+                bind_rw() { mkdir -p "$R$2"; mount --bind "$1" "$R$2"; mount -o remount,bind,nosuid,nodev "$R$2"; }
+                CG={{Quote(CgroupOf(sandbox))}}
+                if grep -qw memory {{CgroupRoot}}/cgroup.subtree_control 2>/dev/null && grep -qw pids {{CgroupRoot}}/cgroup.subtree_control && mkdir "$CG" 2>/dev/null; then
+                  echo {{memoryLimitBytes + memoryLimitBytes / 4}} > "$CG/memory.max"; echo 0 > "$CG/memory.swap.max" 2>/dev/null || true
+                  echo 1024 > "$CG/pids.max"; echo 0 > "$CG/cgroup.procs"
+                fi
+                mount -t tmpfs -o mode=755,size=16m,nosuid sandbox-root "$R"
+                mkdir -p "$R/etc" "$R/dev" "$R/proc" "$R/tmp" "$R/var/tmp" "$R/dev/shm" "$R/home" "$R{{SandboxKit}}/artifacts"
+                {{string.Join("\n", mounts)}}
+                printf '<!-- marks the kit root for KitPaths -->\n' > "$R{{SandboxKit}}/Diffusion.Lib.csproj"
+                printf 'root:x:0:0::/:/bin/false\nstudent:x:{{u}}:{{u}}::{{SandboxHome}}:/bin/false\n' > "$R/etc/passwd"
+                printf 'root:x:0:\nstudent:x:{{u}}:\n' > "$R/etc/group"
+                for d in null zero full random urandom; do touch "$R/dev/$d"; mount --bind "/dev/$d" "$R/dev/$d"; done
+                mount -t tmpfs -o mode=1777,size=1g,nosuid,nodev grader-tmp "$R/tmp"
+                mount -t tmpfs -o mode=1777,size=1g,nosuid,nodev grader-var-tmp "$R/var/tmp"
+                mount -t tmpfs -o mode=1777,size=256m,nosuid,nodev grader-shm "$R/dev/shm"
+                mount -t proc -o nosuid,nodev,noexec,hidepid=2 proc "$R/proc"
+                mount -o remount,ro "$R"
+                exec chroot "$R" /bin/sh -ec 'cd {{SandboxKit}}/notebooks; exec "$@"' child \
+                  prlimit --nproc=1024 --fsize={{4L << 30}} --core=0 -- \
+                  setpriv --reuid={{u}} --regid={{u}} --clear-groups --no-new-privs --inh-caps=-all --bounding-set=-all -- \
+                  "$@"
+                """;
+            start = new ProcessStartInfo("unshare")
+            {
+                ArgumentList = { "--mount", "--propagation", "private", "--pid", "--fork", "--kill-child", "--net", "--ipc", "--uts", "--", "/bin/sh", "-ec", script, "grader", dotnet, $"{SandboxKit}/bin/{kitDll}" },
+            };
+        }
+        else
+        {
+            start = new ProcessStartInfo(dotnet) { ArgumentList = { Path.Combine(KitBin, kitDll) } };
+            start.WorkingDirectory = Path.Combine(sandbox.Folder, "notebooks");
         }
         foreach (var a in kitArguments) start.ArgumentList.Add(a);
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.RedirectStandardInput = true;
-        start.UseShellExecute = false;
-        start.WorkingDirectory = Path.Combine(sandbox.Kit, "notebooks");
 
         // A clean, fixed environment: the same inputs give the same grades, and nothing of the grader's leaks in.
         start.Environment.Clear();
         start.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
-        start.Environment["HOME"] = Path.Combine(sandbox.Folder, "home");
-        start.Environment["TMPDIR"] = Path.Combine(sandbox.Folder, "tmp");
+        start.Environment["HOME"] = Confined ? SandboxHome : Path.Combine(sandbox.Folder, "home");
+        start.Environment["TMPDIR"] = Confined ? "/tmp" : Path.Combine(sandbox.Folder, "home");
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
-        start.Environment["DIFFUSION_ROOT"] = sandbox.Kit;
-        start.Environment["OMP_NUM_THREADS"] = threads.ToString();
+        start.Environment["DIFFUSION_ROOT"] = Confined ? SandboxKit : sandbox.Folder;
+        start.Environment["OMP_NUM_THREADS"] = threads.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["LANG"] = "C.UTF-8";
-        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } dotnetRoot) start.Environment["DOTNET_ROOT"] = dotnetRoot;
+        if (Environment.GetEnvironmentVariable("DOTNET_ROOT") is { Length: > 0 } dotnetRoot2) start.Environment["DOTNET_ROOT"] = dotnetRoot2;
         return start;
     }
 
-    /// <summary>Gives the attempt's user the files the parent wrote into its sandbox.</summary>
+    const string CgroupRoot = "/sys/fs/cgroup";
+
+    /// <summary>
+    /// The attempt's cgroup (v2), used where the machine delegates the memory and pids controllers at its root: a hard
+    /// memory limit a little above --memory (the watchdog, which says why, acts first) and a process limit.
+    /// </summary>
+    static string CgroupOf(Sandbox sandbox) => $"{CgroupRoot}/diffusion-grade-{sandbox.User}";
+
+    /// <summary>True when the kernel killed the attempt for its cgroup's memory limit.</summary>
+    public bool RanOutOfMemory(Sandbox sandbox)
+    {
+        try
+        {
+            var events = Path.Combine(CgroupOf(sandbox), "memory.events");
+            return Confined && File.Exists(events) && File.ReadLines(events).Any(l => l.StartsWith("oom_kill ", StringComparison.Ordinal) && l != "oom_kill 0");
+        }
+        catch (IOException) { return false; }
+    }
+
+    /// <summary>The attempt's folder as the child sees it.</summary>
+    public string ChildPath(Sandbox sandbox, string sub) =>
+        Confined ? $"{SandboxKit}/{sub}" : Path.Combine(sandbox.Folder, sub);
+
+    /// <summary>Gives the attempt's user a file the parent wrote into its folder.</summary>
     public void HandOver(Sandbox sandbox, params string[] paths)
     {
         if (!Confined) return;
         foreach (var path in paths) Unix.ChangeOwner(path, sandbox.User);
     }
 
-    /// <summary>Kills every process of the attempt's user (confined: the id is the attempt's alone), detached ones included.</summary>
-    public void KillAll(Sandbox sandbox)
-    {
-        if (!Confined) return;
-        using var p = Process.Start(new ProcessStartInfo("pkill") { ArgumentList = { "-KILL", "-U", sandbox.User.ToString() }, RedirectStandardError = true });
-        p?.WaitForExit();
-    }
-
-    /// <summary>Deletes the sandbox (as the grader, whatever modes the submission left on its files).</summary>
+    /// <summary>Deletes the attempt's folder (as the grader, whatever modes the submission left on its files) and its cgroup.</summary>
     public void Remove(Sandbox sandbox)
     {
-        try { Directory.Delete(sandbox.Folder, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        var cgroup = CgroupOf(sandbox);
+        if (Confined && Directory.Exists(cgroup))
+            try
+            {
+                if (File.Exists(Path.Combine(cgroup, "cgroup.kill"))) File.WriteAllText(Path.Combine(cgroup, "cgroup.kill"), "1");
+                for (int i = 0; i < 20 && !TryRemoveDirectory(cgroup); i++) Thread.Sleep(50);
+            }
+            catch (IOException) { }
+        try
+        {
+            foreach (var dir in Directory.EnumerateDirectories(sandbox.Folder, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+                try { File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            Directory.Delete(sandbox.Folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     public void Dispose()
     {
-        try { Directory.Delete(Root, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        try { Directory.Delete(Root, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        _users?.Dispose();
     }
 
-    /// <summary>unshare, setpriv and prlimit present, and namespaces allowed here.</summary>
+    /// <summary>unshare (mount, PID and network namespaces), chroot, setpriv and prlimit present and allowed here.</summary>
     static bool CanConfine(Action<string> log)
     {
         try
         {
-            var probe = new ProcessStartInfo("unshare") { ArgumentList = { "--mount", "--net", "--", "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "prlimit", "--nproc=64", "--", "true" }, RedirectStandardError = true, RedirectStandardOutput = true };
+            var probe = new ProcessStartInfo("unshare")
+            {
+                ArgumentList = { "--mount", "--pid", "--fork", "--net", "--", "/bin/sh", "-ec",
+                    "mount -t proc proc /proc 2>/dev/null || true; command -v chroot >/dev/null; setpriv --reuid=65534 --regid=65534 --clear-groups prlimit --nproc=64 -- true" },
+                RedirectStandardError = true, RedirectStandardOutput = true,
+            };
             using var p = Process.Start(probe)!;
             var error = p.StandardError.ReadToEnd();
             p.WaitForExit();
@@ -175,28 +255,16 @@ public sealed class GradingWorkspace : IDisposable
         return false;
     }
 
-    /// <summary>Recreates <paramref name="from"/> at <paramref name="to"/> with hard links (copies across devices), none writable by others.</summary>
-    static void LinkTree(string from, string to)
+    static bool TryRemoveDirectory(string path)
     {
-        if (!Directory.Exists(from)) throw new DirectoryNotFoundException($"The grader needs {from}; build the kit first (`dotnet build`).");
-        var readable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-        Directory.CreateDirectory(to);
-        File.SetUnixFileMode(to, readable);
-        foreach (var dir in Directory.EnumerateDirectories(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, dir));
-            Directory.CreateDirectory(target);
-            File.SetUnixFileMode(target, readable);
-        }
-        foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
-        {
-            var target = Path.Combine(to, Path.GetRelativePath(from, file));
-            var source = new FileInfo(file).LinkTarget is not null ? Path.GetFullPath(new FileInfo(file).ResolveLinkTarget(true)!.FullName) : file;
-            if (!Unix.TryHardLink(source, target)) File.Copy(source, target);
-            // Same inode as the kit's file: the sandbox users must not be able to write it.
-            var mode = File.GetUnixFileMode(target) & ~(UnixFileMode.GroupWrite | UnixFileMode.OtherWrite);
-            File.SetUnixFileMode(target, mode | UnixFileMode.OtherRead | UnixFileMode.GroupRead);
-        }
+        try { Directory.Delete(path); return true; }
+        catch (IOException) { return false; }
+    }
+
+    static string ResolveLinks(string path)
+    {
+        var full = path.Contains('/') ? path : (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(':').Select(d => Path.Combine(d, path)).FirstOrDefault(File.Exists) ?? path;
+        return new FileInfo(full).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? full;
     }
 
     static bool IsInside(string folder, string candidateParent)
@@ -209,9 +277,10 @@ public sealed class GradingWorkspace : IDisposable
     static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
 }
 
-/// <summary>One attempt's private folder: <see cref="Kit"/> is the kit root it sees; <see cref="User"/> its user id when confined.</summary>
-public sealed record Sandbox(string Folder, string Kit, uint User)
+/// <summary>One attempt's folder on the grader's side; <see cref="User"/> is its user id when confined.</summary>
+public sealed record Sandbox(string Folder, uint User, bool Confined)
 {
-    public string Notebooks => Path.Combine(Kit, "notebooks");
-    public string Out => Path.Combine(Kit, "out", "graded");
+    public string Notebooks => Path.Combine(Folder, "notebooks");
+    /// <summary>The folder the child writes its results to (read back with no link followed).</summary>
+    public string Out => Path.Combine(Folder, "out");
 }

@@ -7,8 +7,9 @@ namespace Diffusion.Kit.Grading;
 
 /// <summary>
 /// A hidden test: a C# cell of the instructor's notebook whose first line is
-/// <c>// HIDDEN TEST: 1.1 Forward process [4 points]</c>. It runs after a submission's cells, in the same kernel, and
-/// passes when it finishes without throwing. `run` skips these cells, `student` removes them, `grade` runs them.
+/// <c>// HIDDEN TEST: 1.1 Forward process [4 points]</c>: a probe cell. It runs after a submission's cells, in the same
+/// kernel, calls the student's function on inputs drawn from the grader's seed and keeps what came back; the grader
+/// judges that (<see cref="Sections.SectionJudges"/>). `run` skips these cells, `student` removes them.
 /// </summary>
 public sealed partial record HiddenTest(int Index, string Section, double Points, string Code)
 {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Diffusion.Kit.Processes;
 using Diffusion.Kit.Verbs;
 using Diffusion.Runtime;
 
@@ -7,7 +8,8 @@ namespace Diffusion.Kit.Notebooks;
 /// <summary>
 /// Runs one notebook in a child process of this kit (the `run-one` verb) and reads back its result.
 /// The child stops a cell that runs past the time limit itself; as a second line of defence the parent
-/// kills the child's whole process tree when it has said nothing for longer than the limit plus a grace period.
+/// (<see cref="SupervisedProcess"/>) kills the child's whole process tree when it has said nothing for longer than the
+/// limit plus a grace period.
 /// </summary>
 public static class NotebookProcess
 {
@@ -30,42 +32,18 @@ public static class NotebookProcess
         start.Environment[KitModes.Variable] = mode.Name();
 
         var watch = Stopwatch.StartNew();
-        using var process = new Process { StartInfo = start };
-        var lastHeard = Stopwatch.StartNew();
-        var tail = new Tail(40);
-        process.OutputDataReceived += (_, e) =>
+        using var process = SupervisedProcess.Start(start, (line, error) =>
         {
-            if (e.Data is null) return;
-            lastHeard.Restart();
-            if (e.Data.StartsWith(RunOneVerb.ProgressPrefix, StringComparison.Ordinal))
-                echo($"  [{name}] {e.Data[RunOneVerb.ProgressPrefix.Length..]}");
-            else tail.Add(e.Data);
-        };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lastHeard.Restart(); tail.Add(e.Data); } };
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-
-        string? killedBecause = null;
-        while (!process.HasExited)
-        {
-            try { await process.WaitForExitAsync(cancel).WaitAsync(TimeSpan.FromSeconds(1), cancel); }
-            catch (TimeoutException) { }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
-            if (!process.HasExited && lastHeard.Elapsed > cellTimeout + Grace)
-            {
-                killedBecause = $"no progress for {lastHeard.Elapsed.TotalSeconds:0} s (cell limit {cellTimeout.TotalSeconds:0} s + {Grace.TotalSeconds:0} s grace): the notebook process was killed.";
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        process.WaitForExit(); // drains the output readers
+            if (error || !line.StartsWith(RunOneVerb.ProgressPrefix, StringComparison.Ordinal)) return true;
+            echo($"  [{name}] {line[RunOneVerb.ProgressPrefix.Length..]}");
+            return false;
+        });
+        int code = await process.WaitAsync(() => process.SinceHeard > cellTimeout + Grace
+            ? $"no progress for {process.SinceHeard.TotalSeconds:0} s (cell limit {cellTimeout.TotalSeconds:0} s + {Grace.TotalSeconds:0} s grace): the notebook process was killed."
+            : null, TimeSpan.FromSeconds(1), cancel);
+        string? killedBecause = process.KilledBecause;
         var seconds = watch.Elapsed.TotalSeconds;
         var result = NotebookResult.TryRead(resultPath);
-        int code = process.ExitCode;
 
         bool consistent = result is not null && (
             (code == 0 && result.Status == NotebookStatus.Ok) ||
@@ -77,7 +55,7 @@ public static class NotebookProcess
 
         var why = killedBecause ?? $"the notebook process exited with code {code} before finishing" +
                   (result is null ? " and wrote no result" : $" (last finished cell: {result.Cells.LastOrDefault()?.Cell.ToString() ?? "none"})");
-        var output = tail.Text();
+        var output = process.Tail(40);
         var error = output.Length > 0 ? $"{why}\n{output}" : why;
         return new NotebookResult(name, Path.GetFullPath(notebookPath), mode.Name(),
             killedBecause is null ? NotebookStatus.Crashed : NotebookStatus.TimedOut,
@@ -111,20 +89,5 @@ public static class NotebookProcess
         var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
         if (!string.IsNullOrEmpty(root) && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
         return "dotnet";
-    }
-
-    /// <summary>The last lines a child printed, for the report when it dies.</summary>
-    sealed class Tail(int capacity)
-    {
-        readonly Queue<string> _lines = new();
-        public void Add(string line)
-        {
-            lock (_lines)
-            {
-                _lines.Enqueue(line);
-                while (_lines.Count > capacity) _lines.Dequeue();
-            }
-        }
-        public string Text() { lock (_lines) return string.Join('\n', _lines).Trim(); }
     }
 }

@@ -10,8 +10,9 @@ public sealed class GradeOneVerb : IVerb
     public string Summary => "(internal, used by grade) run one submission and the hidden tests in this process";
     public string Usage => """
         grade-one NOTEBOOK.dib --orders FILE --out DIR [--mode smoke|pretrained|full] [--cell-timeout SECONDS]
-          Reads and deletes FILE (the hidden tests), runs the notebook's cells going on after failures, then the
-          tests; reports on stdout in lines carrying the orders' nonce; writes DIR/NAME.ipynb and DIR/NAME.run.json.
+          Reads and deletes FILE (the probe cells and their seeds), runs the notebook's cells going on after failures,
+          then the probes; reports progress on stdout in lines carrying the orders' nonce; writes DIR/NAME.ipynb,
+          DIR/NAME.run.json and DIR/NAME.probes.json (what the probes kept, judged by `grade`).
         """;
 
     public async Task<int> RunAsync(Args args, CancellationToken cancel)

@@ -21,11 +21,19 @@ public sealed class GradeVerb : IVerb
           --cell-timeout S       per cell (default 300)
           --submission-timeout S per notebook, all attempts together (default 1800)
           --memory MB            resident memory per notebook process (default 4096)
-        Each notebook runs in a fresh process in its own temporary sandbox, cells going on after failures, then the
-        hidden tests in the same kernel. A cell that hangs, runs out of memory or ends the process is skipped in a
-        new attempt, so only the sections it breaks lose points. Run as root, each attempt also gets its own user id,
-        no network, and an empty view of the key, the submissions and the grades.
+          --allow-reference-calls  a solution may call the library's own implementation of what it must write
+          --seed N               the secret the probes are drawn from (default: a fresh random one per run)
+        Each notebook runs in a fresh process in its own sandbox, cells going on after failures, then one probe cell
+        per hidden test that calls the student's functions on fresh inputs; this process judges what they returned.
+        A cell that hangs, runs out of memory or ends the process is skipped in a new attempt, so only the sections it
+        breaks lose points. Run as root, each attempt sees only the library, the data and its notebook, under its own
+        user id, in its own process and network namespaces.
         """;
+
+    static long ParseSeed(string text) =>
+        long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out long seed)
+            ? seed
+            : throw new ArgumentException($"--seed: expected a whole number from 0 to {long.MaxValue}, got \"{text}\".", "--seed");
 
     static int DefaultJobs => Math.Max(1, Environment.ProcessorCount / 2);
 
@@ -42,7 +50,9 @@ public sealed class GradeVerb : IVerb
             TimeSpan.FromSeconds(args.Int("cell-timeout", 300, 1, 86_400)),
             TimeSpan.FromSeconds(args.Int("submission-timeout", 1800, 1, 7 * 86_400)),
             (long)args.Int("memory", 4096, 64, 1 << 20) << 20,
-            Threads: Math.Max(1, Environment.ProcessorCount / jobs));
+            Threads: Math.Max(1, Environment.ProcessorCount / jobs),
+            AllowReferenceCalls: args.Flag("allow-reference-calls"),
+            Secret: args.String("seed") is { } seed ? ParseSeed(seed) : null);
         args.RejectUnknown(Name);
         if (!Directory.Exists(submissions)) throw new ArgumentException($"no folder {submissions}.", "SUBMISSIONS");
 
