@@ -1,4 +1,5 @@
 using Diffusion.Kit.Grading;
+using Diffusion.Kit.Notebooks;
 using Diffusion.Runtime;
 using static Diffusion.Tests.RunnerTestSupport;
 
@@ -66,7 +67,11 @@ public sealed class GradingFixture : IAsyncLifetime
             File.WriteAllText(Path.Combine(Submissions, student, A1 + ".dib"), text);
         }
         Directory.CreateDirectory(Path.Combine(Submissions, "ipynb"));
-        File.WriteAllText(Path.Combine(Submissions, "ipynb", A1 + ".ipynb"), await RealKernelNotebook.FromDibAsync(Path.Combine(Submissions, "solution", A1 + ".dib")));
+        // A notebook really executed by the dotnet-interactive kernel (what VS Code and Jupyter save), not a look-alike.
+        var executed = Path.Combine(Root, "real-kernel");
+        var run = await new InteractiveToolExecutor(Path.Combine(KitPaths.Notebooks, A1 + ".dib"), executed, KitMode.Smoke, TimeSpan.FromSeconds(300), _ => { }).RunAsync();
+        Assert.True(run.Status == NotebookStatus.Ok, $"the real kernel could not execute {A1}: {NotebookRun.Describe(run)}");
+        File.Copy(Path.Combine(executed, A1 + ".ipynb"), Path.Combine(Submissions, "ipynb", A1 + ".ipynb"));
         Texts = texts;
         foreach (var file in new[] { KeyFile, Path.Combine(Key, "canary.txt"), Victim, Path.Combine(KitPaths.Data, "mnist", "README.md") })
             Protected[file] = File.ReadAllText(file);
