@@ -96,4 +96,20 @@ public class GradingCheckTests
         Assert.DoesNotContain(prepared.Elements, e => e.Contents.Contains("HIDDEN TEST"));
         Assert.StartsWith("#r \"../artifacts/lib/Diffusion.Lib.dll\"", prepared.Elements[1].Contents);
     }
+
+    [Fact]
+    public async Task ANotebookWhoseHiddenTestsHaveNoJudgementIsNeverGradedAndNamingItIsAnError()
+    {
+        var key = RunnerTestSupport.TempDir("key-unjudged");
+        File.Copy(Path.Combine(KitPaths.Notebooks, "A1-sampling-loops.dib"), Path.Combine(key, "A1-sampling-loops.dib"));
+        RunnerTestSupport.WriteNotebook(key, "Z9-new-section", ("csharp", "// HIDDEN TEST: 9.9 A section with no judge [3 points]\nvar probe = 1;"));
+
+        var loaded = await GradingKey.LoadAsync(key);
+
+        Assert.DoesNotContain("Z9-new-section", loaded.Notebooks);
+        Assert.Contains("A1-sampling-loops", loaded.Notebooks);
+        Assert.Contains("9.9 A section with no judge", loaded.Ungradable["Z9-new-section"]);
+        var named = await Assert.ThrowsAsync<ArgumentException>(() => GradingKey.LoadAsync(key, ["Z9-new-section"]));
+        Assert.Contains("no judgement", named.Message);
+    }
 }

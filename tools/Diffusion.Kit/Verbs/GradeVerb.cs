@@ -60,6 +60,7 @@ public sealed class GradeVerb : IVerb
         TorchRuntime.Ensure();
         var key = await GradingKey.LoadAsync(keyDir, only);
         Console.WriteLine($"Key: {key.Folder}: {string.Join(", ", key.Notebooks.Select(n => $"{n} ({key.Tests[n].Sum(t => t.Points):0.##} points)"))}");
+        foreach (var why in key.Ungradable.Values) Console.Error.WriteLine($"warning: {why}");
         var summary = await Grader.RunAsync(submissions, key, outDir, KitPaths.Root, options, jobs, Console.WriteLine, cancel);
 
         Console.WriteLine();
