@@ -41,7 +41,12 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
     }
 
     public DigitUNet LoadUNet(int epoch) => ShippedModels.LoadUNet(Recipe, epoch, Folder);
-    public DigitNoisePredictor LoadNoisePredictor(int epoch) => new(LoadUNet(epoch));
+    public DigitNoisePredictor LoadNoisePredictor(int epoch) => Recipe.IsFlow
+        ? throw new InvalidOperationException($"{Recipe.Architecture} is a flow-matching model: it predicts velocities, not noise; use LoadVelocityField.")
+        : new(LoadUNet(epoch));
+    public DigitVelocityField LoadVelocityField(int epoch) => Recipe.IsFlow
+        ? new(LoadUNet(epoch))
+        : throw new InvalidOperationException($"{Recipe.Architecture} is not a flow-matching model: use LoadNoisePredictor (DDPM) or LoadUNet.");
     public LossHistory History => LossHistory.Load(Path.Combine(Folder, Trainer<TorchSharp.torch.nn.Module>.HistoryFile));
     public TrainingManifest Manifest => TrainingManifest.Load(Folder);
 
