@@ -66,6 +66,26 @@ public sealed class GaussianDataVelocity : IVelocityField
         return (mu + Std * x0.to(ScalarType.Float64)).to(x0.dtype).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Euler over <paramref name="steps"/> steps of u* maps every pixel linearly, x_1 = Slope x_0 + Offset (mu the
+    /// mean of the conditioning): each step is x' = (1 + dt k) x + dt mu (1 - k t), k(t) = (t s^2 - (1 - t)) / V(t).
+    /// So a correct Euler sampler's output from N(0, I) has mean Offset and standard deviation |Slope| exactly; one step
+    /// gives Slope 0 and Offset mu.
+    /// </summary>
+    public (double Slope, double Offset) EulerMap(int steps, double? mean = null)
+    {
+        EulerSampler.CheckSteps(steps);
+        double mu = mean ?? Mean, s2 = Std * Std, a = 1, b = 0, dt = 1.0 / steps;
+        for (int i = 0; i < steps; i++)
+        {
+            double t = i * dt, k = (t * s2 - (1 - t)) / ((1 - t) * (1 - t) + t * t * s2);
+            double slope = 1 + dt * k;
+            a *= slope;
+            b = slope * b + dt * mu * (1 - k * t);
+        }
+        return (a, b);
+    }
+
     Tensor Means(Conditioning conditioning, int n, Device device) =>
         conditioning.Kind == ConditioningKinds.Class
             ? tensor(conditioning.LabelsFor(n).Select(k => _classMeans![k]).ToArray(), dtype: ScalarType.Float64, device: device).view(n, 1, 1, 1)

