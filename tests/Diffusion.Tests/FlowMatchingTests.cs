@@ -165,6 +165,23 @@ public sealed class FlowMatchingTests : IDisposable
     }
 
     [Fact]
+    public void TheDigitFieldsPairedPassEqualsTwoSinglePasses()
+    {
+        // Guidance encodes x_t once and decodes both conditionings together; that must not change the numbers.
+        using var scope = NewDisposeScope();
+        manual_seed(8);
+        using var field = new DigitVelocityField(new DigitUNet(DigitUNetKind.ClassConditioned, 4));
+        var x = randn(3, 1, 28, 28);
+        var classes = Conditioning.Classes(2, 5, 7);
+        var (conditional, unconditional) = field.PredictPair(x, 0.4, classes, Conditioning.Null);
+        double c = SamplingTestKit.MaxAbsDiff(conditional, field.Predict(x, 0.4, classes));
+        double u = SamplingTestKit.MaxAbsDiff(unconditional, field.Predict(x, 0.4, Conditioning.Null));
+        Assert.True(c < 1e-4 && u < 1e-4, $"the paired pass differs from single passes by {c} (classes) and {u} (null)");
+        var rejected = Assert.Throws<ArgumentException>(() => field.Predict(x, 0.4, Conditioning.Classes(2, 5, 11)));
+        Assert.Contains("got 11", rejected.Message);
+    }
+
+    [Fact]
     public void BadInputIsRefusedByName()
     {
         using var scope = NewDisposeScope();
