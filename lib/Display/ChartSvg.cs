@@ -79,16 +79,18 @@ public static class ChartSvg
             return new Axis(v => (v - lo) / (hi - lo), ticks);
         }
 
+        /// <summary>Bounds and ticks at 1, 2 and 5 times powers of ten around the data (decades only when it spans more than two).</summary>
         public static Axis Log(double min, double max)
         {
-            double lo = Math.Floor(Math.Log10(min)), hi = Math.Ceiling(Math.Log10(max));
-            if (hi <= lo) hi = lo + 1;
-            var ticks = new List<double>();
-            bool fewDecades = hi - lo <= 2;
-            for (double d = lo; d <= hi; d++)
-                foreach (var m in fewDecades ? new[] { 1.0, 2, 5 } : [1.0])
-                    if (d + Math.Log10(m) <= hi) ticks.Add(m * Math.Pow(10, d));
-            return new Axis(v => (Math.Log10(v) - lo) / (hi - lo), ticks);
+            var candidates = new List<double>();
+            for (double d = Math.Floor(Math.Log10(min)) - 1; d <= Math.Ceiling(Math.Log10(max)) + 1; d++)
+                foreach (var m in new[] { 1.0, 2, 5 }) candidates.Add(m * Math.Pow(10, d));
+            double lo = candidates.Last(c => c <= min * (1 + 1e-12)), hi = candidates.First(c => c >= max * (1 - 1e-12));
+            if (hi <= lo) hi = candidates.First(c => c > lo);
+            bool manyDecades = Math.Log10(hi / lo) > 2;
+            var ticks = candidates.Where(c => c >= lo && c <= hi && (!manyDecades || Math.Abs(Math.Log10(c) - Math.Round(Math.Log10(c))) < 1e-9)).ToList();
+            double logLo = Math.Log10(lo), logHi = Math.Log10(hi);
+            return new Axis(v => (Math.Log10(v) - logLo) / (logHi - logLo), ticks);
         }
 
         /// <summary>1, 2 or 5 times a power of ten, at least <paramref name="rough"/>.</summary>

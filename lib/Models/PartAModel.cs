@@ -11,8 +11,8 @@ namespace Diffusion.Models;
 /// A pretrained model as part A's notebooks drive it: a noise predictor plus what the sections need to talk to it:
 /// how a prompt becomes a conditioning, the image size and value range, the strided timesteps, a test image,
 /// and default prompts for each section. Any trained model is a backend: <see cref="Default"/> picks the kit's
-/// text-to-image model when its weights are in data/models/text-to-image/, else the part B class-conditioned digit model
-/// (prompts "a 0" .. "a 9").
+/// text-to-image model when its weights are in data/models/text-to-image/ and its recorded prompt hit rate reaches
+/// <see cref="TextToImage.ModelCard.DefaultBar"/>, else the part B class-conditioned digit model (prompts "a 0" .. "a 9").
 /// </summary>
 public sealed class PartAModel : IDisposable
 {

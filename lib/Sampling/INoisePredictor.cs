@@ -6,8 +6,8 @@ namespace Diffusion.Sampling;
 /// <summary>
 /// A trained network seen from the samplers: eps_theta(x_t, t, conditioning). It knows the schedule it was
 /// trained with and the image size it expects, but nothing about sampling (that is the samplers' job).
-/// Adapters put the kit's models behind it: the part B digit UNets (unconditional or classes), the
-/// text-conditioned model (prompts), DeepFloyd IF.
+/// Adapters put the kit's models behind it: the part B digit UNets (unconditional or classes) and the
+/// text-to-image model (prompts); any other network (DeepFloyd IF, say) needs only an adapter of its own.
 /// </summary>
 public interface INoisePredictor
 {

@@ -1,3 +1,6 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
 namespace Diffusion.Schedules;
 
 /// <summary>
@@ -56,6 +59,29 @@ public sealed class NoiseSchedule
 
     /// <summary>abar_i; index -1 (the clean image) gives 1.</summary>
     public double AlphaBar(int i) => i == -1 ? 1.0 : _alphaBars[Check(i)];
+
+    /// <summary>
+    /// abar at every schedule index in <paramref name="indices"/> (int64, any shape; -1 gives 1), as float32 of the
+    /// same shape on the same device: a batch's coefficients in one lookup (lucidrains' "extract").
+    /// </summary>
+    public Tensor AlphaBars(Tensor indices)
+    {
+        ArgumentNullException.ThrowIfNull(indices);
+        if (indices.dtype != ScalarType.Int64)
+            throw new ArgumentException($"indices must be int64 schedule indices, got {indices.dtype}.", nameof(indices));
+        if (indices.numel() > 0)
+        {
+            long min = indices.min().item<long>(), max = indices.max().item<long>();
+            if (min < -1 || max >= Steps)
+                throw new ArgumentOutOfRangeException(nameof(indices), $"schedule indices must lie in -1 .. {Steps - 1} (-1 = the clean image), got {min} .. {max}.");
+        }
+        using var scope = NewDisposeScope();
+        _alphaBarTable ??= tensor(_alphaBars.Prepend(1.0).Select(a => (float)a).ToArray());
+        var table = _alphaBarTable.to(indices.device);
+        return table.index_select(0, (indices + 1).flatten()).view(indices.shape).MoveToOuterDisposeScope();
+    }
+
+    Tensor? _alphaBarTable;
 
     /// <summary>
     /// The coefficients of one (possibly strided) step from index <paramref name="t"/> to a smaller index

@@ -158,3 +158,35 @@ public class RealKernelTests(SmokeRuns runs)
         return (p.ExitCode, output);
     }
 }
+
+/// <summary>The real-kernel executor itself: what it reports must be what a student would see, warnings included.</summary>
+public class InteractiveToolExecutorTests
+{
+    [Fact]
+    public async Task CompilerWarningsBecomeStderrAndAFailingCellStopsTheNotebook()
+    {
+        var dir = TempDir("tool-kernel");
+        var torchSharp = Path.Combine(KitPaths.Root, "artifacts", "lib", "TorchSharp.dll");
+        var notebook = WriteNotebook(dir, "warns",
+            ("csharp", $"#r \"{torchSharp}\""),
+            // torch.tensor(float[]) makes the script compiler warn CS1701 (TorchSharp references System.Runtime.Numerics 8.0).
+            ("csharp", "var c = TorchSharp.torch.tensor(new float[] { 1f });\nConsole.WriteLine(\"made\");"),
+            ("csharp", "throw new InvalidOperationException(\"on purpose\");"),
+            ("csharp", "Console.WriteLine(\"never\");"));
+
+        var summary = await NotebookRun.RunAsync(
+            new RunOptions([notebook], KitMode.Smoke, TimeSpan.FromSeconds(120), Path.Combine(dir, "out"), WriteReport: false, NotebookKernel.DotnetInteractive),
+            _ => { }, CancellationToken.None);
+
+        var result = Assert.Single(summary.Results);
+        Assert.Equal(NotebookStatus.Failed, result.Status);
+        Assert.Equal(3, result.FailedCell);
+        Assert.Contains("on purpose", result.Error);
+        var outputs = Outputs(Path.Combine(summary.NotebooksDir, "warns.ipynb"));
+        Assert.Contains(outputs, o => o.Cell == 2 && o.Output.GetProperty("output_type").GetString() == "stream"
+                                      && o.Output.GetProperty("name").GetString() == "stderr" && TextOf(o.Output.GetProperty("text")).Contains("CS1701"));
+        Assert.Contains(outputs, o => o.Cell == 2 && o.Output.TryGetProperty("text", out var t) && TextOf(t).Contains("made"));
+        Assert.Contains(outputs, o => o.Cell == 3 && o.Output.GetProperty("output_type").GetString() == "error");
+        Assert.DoesNotContain(outputs, o => o.Cell == 4);
+    }
+}

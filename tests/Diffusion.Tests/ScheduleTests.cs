@@ -130,4 +130,20 @@ public class ScheduleTimestepsTests
         Assert.Contains("decrease", rising.Message);
         Timesteps.Validate(schedule, [500, 0, -1]);   // a final -1 (clean image) is allowed
     }
+
+    [Fact]
+    public void AlphaBarsLooksUpEveryIndexOfABatchAndTheCleanImage()
+    {
+        var schedule = NoiseSchedule.Linear();
+        using var indices = TorchSharp.torch.tensor(new long[] { -1, 0, 150, 299, 7, 7 }).view(2, 3);
+
+        using var abar = schedule.AlphaBars(indices);
+
+        Assert.Equal(new long[] { 2, 3 }, abar.shape);
+        var got = abar.flatten().data<float>().ToArray();
+        var expected = new[] { -1, 0, 150, 299, 7, 7 }.Select(i => (float)schedule.AlphaBar(i)).ToArray();
+        Assert.Equal(expected, got);
+        Assert.Equal("indices", Assert.Throws<ArgumentOutOfRangeException>(() => schedule.AlphaBars(TorchSharp.torch.tensor(new long[] { 300 }))).ParamName);
+        Assert.Equal("indices", Assert.Throws<ArgumentException>(() => schedule.AlphaBars(TorchSharp.torch.tensor(new float[] { 3 }))).ParamName);
+    }
 }

@@ -193,7 +193,7 @@ public sealed class InteractiveToolExecutor(string notebookPath, string notebook
                 case "DiagnosticsProduced":
                     // Compiler warnings reach a student as diagnostics; the kit's cells must compile without any.
                     foreach (var d in e["diagnostics"]?.AsArray() ?? [])
-                        if (d?["severity"]?.GetValue<string>() is "Warning")
+                        if (string.Equals(d?["severity"]?.GetValue<string>(), "warning", StringComparison.OrdinalIgnoreCase))
                             AppendStream("stderr", $"warning {d["code"]}: {d["message"]}\n");
                     break;
                 case "CommandFailed" when !_failed:
