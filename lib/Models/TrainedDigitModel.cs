@@ -20,7 +20,7 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
         switch (m)
         {
             case KitMode.Pretrained:
-                return new TrainedDigitModel(DigitRecipe.Course(kind), ShippedModels.Folder(kind));
+                return Shipped(kind);
             case KitMode.Full:
                 return Train(DigitRecipe.Course(kind, seed), Path.Combine(KitPaths.Out, "train", DigitRecipe.FolderName(kind)), progress, fresh: false);
             default:
@@ -29,6 +29,30 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
                 smoke = smoke with { Settings = smoke.Settings with { MaxStepsPerEpoch = 2, BatchSize = 32 } };
                 return Train(smoke, Path.Combine(KitPaths.Out, "smoke", DigitRecipe.FolderName(kind)), progress, fresh: true);
         }
+    }
+
+    /// <summary>
+    /// The shipped model of <paramref name="kind"/>: the course's recipe with the width its manifest records, since a
+    /// model may ship narrower than the course's when the machine that trained it could not afford that one (the
+    /// manifest's command says so), and with the snapshots a run shipped before its last epoch has.
+    /// </summary>
+    public static TrainedDigitModel Shipped(DigitModelKind kind)
+    {
+        var recipe = DigitRecipe.Course(kind);
+        var folder = ShippedModels.Folder(kind);
+        if (File.Exists(Path.Combine(folder, TrainingManifest.FileName)))
+        {
+            var manifest = TrainingManifest.Load(folder);
+            var match = System.Text.RegularExpressions.Regex.Match(manifest.Architecture, @"\((?:D|W)=(\d+)\)$");
+            if (match.Success) recipe = recipe with { Hidden = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) };
+            // A run shipped before its last epoch (manifest "in progress") offers the snapshots it has.
+            if (manifest.EpochsDone < manifest.EpochsPlanned)
+            {
+                var kept = recipe.Settings.Snapshots.Where(e => manifest.Snapshots.Contains(Trainer<TorchSharp.torch.nn.Module>.SnapshotName(e))).ToArray();
+                if (kept.Length > 0) recipe = recipe with { Settings = recipe.Settings with { Snapshots = kept } };
+            }
+        }
+        return new TrainedDigitModel(recipe, folder);
     }
 
     /// <param name="fresh">start over (smoke runs are throwaway); otherwise an interrupted run resumes</param>
@@ -41,7 +65,12 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
     }
 
     public DigitUNet LoadUNet(int epoch) => ShippedModels.LoadUNet(Recipe, epoch, Folder);
-    public DigitNoisePredictor LoadNoisePredictor(int epoch) => new(LoadUNet(epoch));
+    public DigitNoisePredictor LoadNoisePredictor(int epoch) => Recipe.IsFlow
+        ? throw new InvalidOperationException($"{Recipe.Architecture} is a flow-matching model: it predicts velocities, not noise; use LoadVelocityField.")
+        : new(LoadUNet(epoch));
+    public DigitVelocityField LoadVelocityField(int epoch) => Recipe.IsFlow
+        ? new(LoadUNet(epoch))
+        : throw new InvalidOperationException($"{Recipe.Architecture} is not a flow-matching model: use LoadNoisePredictor (DDPM) or LoadUNet.");
     public LossHistory History => LossHistory.Load(Path.Combine(Folder, Trainer<TorchSharp.torch.nn.Module>.HistoryFile));
     public TrainingManifest Manifest => TrainingManifest.Load(Folder);
 
@@ -50,6 +79,6 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
     {
         var m = Manifest;
         return FormattableString.Invariant(
-            $"{m.Architecture}, {m.Parameters:N0} parameters, {m.EpochsDone} epochs in {m.WallSeconds / 60:F1} min, final epoch loss {m.FinalEpochLoss:F5}. Trained by: {m.Command}");
+            $"{m.Architecture}, {m.Parameters:N0} parameters, {m.EpochsDone} epochs{(m.EpochsDone < m.EpochsPlanned ? $" of {m.EpochsPlanned} (the run is unfinished)" : "")} in {m.WallSeconds / 60:F1} min, final epoch loss {m.FinalEpochLoss:F5}. Trained by: {m.Command}");
     }
 }

@@ -73,7 +73,7 @@ public static class EnvironmentCheck
             items.Add(missing.Count == 0
                 ? new(Status.Ok, $"model {DigitRecipe.FolderName(kind)}", $"{string.Join(", ", files)} in {dir}")
                 : new(Status.Missing, $"model {DigitRecipe.FolderName(kind)}", $"missing {string.Join(", ", missing)} in {dir}",
-                    $"{Kit} train {kind.ToString().ToLowerInvariant()} --out data/models/{DigitRecipe.FolderName(kind)}"));
+                    $"{Kit} train {ShippedModels.TrainName(kind)} --out data/models/{DigitRecipe.FolderName(kind)}"));
         }
         return items;
     }

@@ -4,12 +4,15 @@ using static TorchSharp.torch;
 
 namespace Diffusion.Training;
 
-/// <summary>Which part B model a recipe trains.</summary>
-public enum DigitModelKind { OneStep, Time, Class, Classifier }
+/// <summary>
+/// Which part B model a recipe trains: the DDPM version's (OneStep, Time, Class), the kit's classifier, and the
+/// flow-matching version's (PureNoise for its 1.2.3, FlowTime and FlowClass for its time- and class-conditioned UNets).
+/// </summary>
+public enum DigitModelKind { OneStep, Time, Class, Classifier, PureNoise, FlowTime, FlowClass }
 
 /// <summary>
-/// A part B model and the settings it is trained with. The defaults are the course's (spec 1.2.1, 2.2, 2.4);
-/// the shipped models in data/models/ were trained with exactly these by the `train` verb.
+/// A part B model and the settings it is trained with. The defaults are the course's (spec 1.2.1, 2.2, 2.4, and the
+/// flow-matching version's 1.2.3 and flow-matching UNets); the shipped models in data/models/ were trained with exactly these by the `train` verb.
 /// </summary>
 public sealed record DigitRecipe(DigitModelKind Kind, int Hidden, TrainingSettings Settings, double Sigma = 0.5, double UnconditionalProbability = 0.1)
 {
@@ -19,6 +22,9 @@ public sealed record DigitRecipe(DigitModelKind Kind, int Hidden, TrainingSettin
         DigitModelKind.Time => "time-conditioned",
         DigitModelKind.Class => "class-conditioned",
         DigitModelKind.Classifier => "digit-classifier",
+        DigitModelKind.PureNoise => "pure-noise-denoiser",
+        DigitModelKind.FlowTime => "fm-time-conditioned",
+        DigitModelKind.FlowClass => "fm-class-conditioned",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -28,7 +34,10 @@ public sealed record DigitRecipe(DigitModelKind Kind, int Hidden, TrainingSettin
         "time" or "time-conditioned" => DigitModelKind.Time,
         "class" or "class-conditioned" => DigitModelKind.Class,
         "classifier" or "digit-classifier" => DigitModelKind.Classifier,
-        _ => throw new ArgumentException($"{argumentName} must be one-step, time, class or classifier, got '{text}'.", argumentName),
+        "pure-noise" or "pure-noise-denoiser" => DigitModelKind.PureNoise,
+        "fm-time" or "fm-time-conditioned" => DigitModelKind.FlowTime,
+        "fm-class" or "fm-class-conditioned" => DigitModelKind.FlowClass,
+        _ => throw new ArgumentException($"{argumentName} must be one-step, time, class, classifier, pure-noise, fm-time or fm-class, got '{text}'.", argumentName),
     };
 
     /// <summary>The course's settings for <paramref name="kind"/>.</summary>
@@ -41,6 +50,12 @@ public sealed record DigitRecipe(DigitModelKind Kind, int Hidden, TrainingSettin
         DigitModelKind.Class => new(kind, 64, new TrainingSettings(20, 128, 1e-3, Math.Pow(0.1, 1.0 / 20), seed, [5, 20])),
         // Not in the course: the kit's measuring stick.
         DigitModelKind.Classifier => new(kind, 32, new TrainingSettings(8, 128, 2e-3, Math.Pow(0.1, 1.0 / 8), seed, [8])),
+        // Flow-matching version 1.2.3: 1.2.1's network and settings, fed pure noise; samples after epochs 1 and 5.
+        DigitModelKind.PureNoise => new(kind, 128, new TrainingSettings(5, 256, 1e-4, null, seed, [1, 5])),
+        // Flow-matching version 2.2 / 2.5: batch 64, D 64, Adam 1e-2, decay 0.1^(1/epochs) per epoch, 10 epochs;
+        // samples after epochs 1, 5 and 10.
+        DigitModelKind.FlowTime => new(kind, 64, new TrainingSettings(10, 64, 1e-2, Math.Pow(0.1, 1.0 / 10), seed, [1, 5, 10])),
+        DigitModelKind.FlowClass => new(kind, 64, new TrainingSettings(10, 64, 1e-2, Math.Pow(0.1, 1.0 / 10), seed, [1, 5, 10])),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -52,20 +67,34 @@ public sealed record DigitRecipe(DigitModelKind Kind, int Hidden, TrainingSettin
         return this with { Settings = Settings with { Epochs = epochs, Snapshots = snapshots, LearningRateDecay = decay } };
     }
 
+    /// <summary>
+    /// Stored in every checkpoint and compared on load. The flow models' names differ from the DDPM ones of the same
+    /// network, so a noise predictor is never loaded as a velocity field or back.
+    /// </summary>
     public string Architecture => Kind switch
     {
         DigitModelKind.Classifier => $"DigitClassifier(W={Hidden})",
+        _ when IsFlow => $"FlowMatching{UNetKind}(D={Hidden})",
         _ => $"{UNetKind}(D={Hidden})",
     };
 
+    /// <summary>True for the flow-matching velocity models (their UNet predicts x_1 - x_0, not noise).</summary>
+    public bool IsFlow => Kind is DigitModelKind.FlowTime or DigitModelKind.FlowClass;
+
     public DigitUNetKind UNetKind => Kind switch
     {
-        DigitModelKind.OneStep => DigitUNetKind.Unconditional,
-        DigitModelKind.Time => DigitUNetKind.TimeConditioned,
-        DigitModelKind.Class => DigitUNetKind.ClassConditioned,
+        DigitModelKind.OneStep or DigitModelKind.PureNoise => DigitUNetKind.Unconditional,
+        DigitModelKind.Time or DigitModelKind.FlowTime => DigitUNetKind.TimeConditioned,
+        DigitModelKind.Class or DigitModelKind.FlowClass => DigitUNetKind.ClassConditioned,
         _ => throw new InvalidOperationException("the classifier is not a UNet."),
     };
 
     /// <summary>Part B's schedule (spec 2.2): T = 300, betas linspace(1e-4, 0.02).</summary>
     public static NoiseSchedule Schedule { get; } = NoiseSchedule.Linear(300, 1e-4, 0.02);
+
+    /// <summary>The flow-matching version's sampling: Euler steps from t = 0 to 1 (its num_ts).</summary>
+    public const int FlowSamplingSteps = 300;
+
+    /// <summary>Classifier-free guidance scale gamma of both versions' class-conditioned sampling (2.5 / 2.6).</summary>
+    public const double Guidance = 5;
 }

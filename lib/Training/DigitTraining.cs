@@ -38,6 +38,9 @@ public static class DigitTraining
         DigitModelKind.OneStep => new OneStepDenoisingObjective(recipe.Sigma),
         DigitModelKind.Time => new DdpmObjective(DigitRecipe.Schedule, 0),
         DigitModelKind.Class => new DdpmObjective(DigitRecipe.Schedule, recipe.UnconditionalProbability),
+        DigitModelKind.PureNoise => new PureNoiseObjective(),
+        DigitModelKind.FlowTime => new FlowMatching.FlowMatchingObjective(0),
+        DigitModelKind.FlowClass => new FlowMatching.FlowMatchingObjective(recipe.UnconditionalProbability),
         _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe.Kind, "not a UNet recipe."),
     };
 

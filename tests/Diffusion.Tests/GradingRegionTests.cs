@@ -67,7 +67,7 @@ public class GradingRegionTests
     public async Task StudentVersionsOfTheKitsNotebooksHideEverySolutionAndTestAndAreStable()
     {
         var outDir = TempDir("student");
-        var graded = new[] { "A1-sampling-loops", "A2-guidance-and-editing", "A3-illusions", "B1-single-step-denoiser", "B2-time-conditioned-ddpm", "B3-class-conditioned-ddpm" };
+        var graded = new[] { "A1-sampling-loops", "A2-guidance-and-editing", "A3-illusions", "B1-single-step-denoiser", "B2-time-conditioned-ddpm", "B3-class-conditioned-ddpm", "B4-flow-matching-time", "B5-flow-matching-class" };
         foreach (var name in graded)
         {
             var source = Path.Combine(KitPaths.Notebooks, name + ".dib");

@@ -1,3 +1,4 @@
+using Diffusion.Kit.Notebooks;
 using Diffusion.Kit.Verbs;
 using static Diffusion.Tests.RunnerTestSupport;
 
@@ -14,7 +15,10 @@ public class KitVerbTests
     [InlineData("sample --model class --guidance inf", "--guidance")]
     [InlineData("sample --model one-step", "--model")]
     [InlineData("sample --model class --count 0", "--count")]
-    [InlineData("train pancakes", "model must be one-step, time, class or classifier")]
+    [InlineData("train pancakes", "model must be one-step, time, class, classifier, pure-noise, fm-time or fm-class")]
+    [InlineData("train fm-class --threads 0", "--threads")]
+    [InlineData("student --track diffusion", "--track")]
+    [InlineData("student B2-time-conditioned-ddpm --track fm", "--track")]
     [InlineData("train time --epochs 0", "--epochs")]
     [InlineData("train time --lr -1", "--lr")]
     [InlineData("train time --bacth 64", "--bacth")]
@@ -27,6 +31,32 @@ public class KitVerbTests
         var (code, _, stderr) = RunKit(Limit, command.Split(' '));
         Assert.Equal(2, code);
         Assert.Contains(named, stderr);
+    }
+
+    [Fact]
+    public void TracksHandOutTheSharedNotebooksAndTheirOwnPartB()
+    {
+        string[] all = ["00-setup", "A1-sampling-loops", "B1-single-step-denoiser", "B2-time-conditioned-ddpm", "B3-class-conditioned-ddpm",
+            "B4-flow-matching-time", "B5-flow-matching-class"];
+        Assert.Equal(all, all.Where(n => CourseTrack.Both.Includes(n)));
+        Assert.Equal(["00-setup", "A1-sampling-loops", "B1-single-step-denoiser", "B2-time-conditioned-ddpm", "B3-class-conditioned-ddpm"],
+            all.Where(n => CourseTrack.Ddpm.Includes(n)));
+        Assert.Equal(["00-setup", "A1-sampling-loops", "B1-single-step-denoiser", "B4-flow-matching-time", "B5-flow-matching-class"],
+            all.Where(n => CourseTrack.FlowMatching.Includes(n)));
+        Assert.Equal("the flow-matching version (B4, B5)", CourseTracks.Describe(["notebooks/B1-single-step-denoiser.dib", "B4-flow-matching-time"]));
+        Assert.Equal("the DDPM version (B2, B3)", CourseTracks.Describe(["B3-class-conditioned-ddpm"]));
+        Assert.StartsWith("both versions", CourseTracks.Describe(["B2-time-conditioned-ddpm", "B5-flow-matching-class"]));
+    }
+
+    [Fact]
+    public void TheFlowMatchingTrackHandsOutB4AndB5AndNotB2()
+    {
+        var outDir = TempDir("student-fm");
+        var (code, stdout, stderr) = RunKit(Limit, "student", "B1", "B2", "B4", "B5", "--track", "fm", "--out", outDir);
+        Assert.True(code == 0, $"student --track fm exited {code}: {stderr}");
+        Assert.Contains("Track fm: the flow-matching version (B4, B5)", stdout);
+        Assert.Equal(["B1-single-step-denoiser.dib", "B4-flow-matching-time.dib", "B5-flow-matching-class.dib"],
+            Directory.GetFiles(outDir, "*.dib").Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public class RealKernelTests(SmokeRuns runs)
 {
     public static TheoryData<string> Notebooks() => SmokeRuns.Notebooks();
 
-    public static TheoryData<string> NotebooksWithLossCurves() => new() { "00-setup", "B1-single-step-denoiser", "B2-time-conditioned-ddpm", "B3-class-conditioned-ddpm" };
+    public static TheoryData<string> NotebooksWithLossCurves() => new() { "00-setup", "B1-single-step-denoiser", "B2-time-conditioned-ddpm", "B3-class-conditioned-ddpm", "B4-flow-matching-time", "B5-flow-matching-class" };
 
     [Theory]
     [MemberData(nameof(Notebooks))]

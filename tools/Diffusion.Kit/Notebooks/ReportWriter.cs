@@ -56,6 +56,7 @@ public static partial class ReportWriter
             <header>
             <h1>{Escape(title)}</h1>
             <p class="meta">Generated {DateTime.Now.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} by <code>{Escape(command)}</code>.</p>
+            <p class="meta">Part B track: {Escape(CourseTracks.Describe(results.Select(r => r.Name)))}.</p>
 
             """);
         if (plotly.Problem is not null)

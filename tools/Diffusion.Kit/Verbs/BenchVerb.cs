@@ -3,6 +3,7 @@ using System.Text.Json;
 using Diffusion.Data;
 using Diffusion.Models;
 using Diffusion.Runtime;
+using Diffusion.Sampling;
 using Diffusion.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -19,12 +20,17 @@ public sealed class BenchVerb : IVerb
     public string Name => "bench";
     public string Summary => "measure part B quality, training throughput, sampling speed and memory (prints numbers and JSON)";
     public string Usage => """
-        bench [--only quality,throughput,sampling,memory] [--out FILE] [--seed K]
+        bench [--only quality,flow,throughput,sampling,memory] [--out FILE] [--seed K]
           quality     classifier accuracy on the 1,000 test digits; class model (epoch 20, guidance 5): share of
                       100 samples classified as asked; time model: distinct digits among 100 samples
-          throughput  kit trainer vs. a bare TorchSharp loop, same model and batch, interleaved rounds
+          flow        flow-matching models (their last shipped epoch): class model, guidance 5, share of 100 samples
+                      classified as asked; time model: distinct digits among 100; FM against DDPM class models at
+                      10, 30, 100 and 300 network evaluations (Euler steps / strided DDPM steps), in one table
+          throughput  kit trainer vs. a bare TorchSharp loop, same model and batch, interleaved rounds (DDPM
+                      time model, one-step model, flow-matching time model)
           sampling    seconds to sample 40 class-conditioned digits with guidance over 300 steps
-          memory      resident memory after 200 and 2,000 training steps; after 1 and 8 sampling runs
+          memory      resident memory after 200 and 2,000 training steps (DDPM and flow-matching objectives); after
+                      1 and 8 sampling runs
         Writes JSON to out/bench/bench.json (or --out).
         """;
 
@@ -32,8 +38,8 @@ public sealed class BenchVerb : IVerb
 
     public Task<int> RunAsync(Args args, CancellationToken cancel)
     {
-        var only = (args.String("only") ?? "quality,throughput,sampling,memory").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        var known = new[] { "quality", "throughput", "sampling", "memory" };
+        var only = (args.String("only") ?? "quality,flow,throughput,sampling,memory").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        var known = new[] { "quality", "flow", "throughput", "sampling", "memory" };
         if (only.Except(known).FirstOrDefault() is { } bad)
             throw new ArgumentException($"--only takes {string.Join(", ", known)}; got '{bad}'.", "only");
         string outFile = args.String("out") ?? Path.Combine(KitPaths.Out, "bench", "bench.json");
@@ -43,6 +49,7 @@ public sealed class BenchVerb : IVerb
         TorchRuntime.Ensure();
         _results["machine"] = TrainingManifest.MachineDescription();
         if (only.Contains("quality")) Quality(seed);
+        if (only.Contains("flow")) Flow(seed);
         if (only.Contains("sampling")) SamplingSpeed(seed);
         // Memory before throughput, so its readings start after the small evaluation phases, not the batch-256 rounds.
         if (only.Contains("memory")) Memory(seed, cancel);
@@ -87,6 +94,63 @@ public sealed class BenchVerb : IVerb
             Report("time_unconditional_digits_covered", counts.Count(c => c > 0),
                 $"{counts.Count(c => c > 0)} of 10 digits among 100 unconditional samples (counts {string.Join(" ", counts)}; target 10)");
         }
+    }
+
+    /// <summary>The last epoch of a shipped model that has its snapshot (a run still in progress ships fewer).</summary>
+    static int LastShippedEpoch(DigitModelKind kind)
+    {
+        var shipped = TrainedDigitModel.Shipped(kind);
+        var epochs = shipped.Snapshots.Where(e => File.Exists(Path.Combine(shipped.Folder, Trainer<nn.Module>.SnapshotName(e)))).ToList();
+        if (epochs.Count == 0)
+            throw new FileNotFoundException($"no snapshot of {DigitRecipe.FolderName(kind)} in {shipped.Folder}: train it with " +
+                $"dotnet run --project tools/Diffusion.Kit -- train {ShippedModels.TrainName(kind)} --out {shipped.Folder}");
+        return epochs[^1];
+    }
+
+    void Flow(long seed)
+    {
+        using var classifier = ShippedModels.LoadClassifier();
+        var asked = DigitSampling.EachDigit(10);
+        double HitRate(Tensor samples)
+        {
+            using var images = samples.clamp(0, 1);
+            return asked.Zip(classifier.Classify(images)).Count(p => p.First == p.Second) / (double)asked.Length;
+        }
+        int classEpoch = LastShippedEpoch(DigitModelKind.FlowClass), timeEpoch = LastShippedEpoch(DigitModelKind.FlowTime);
+        using var flowClass = TrainedDigitModel.Shipped(DigitModelKind.FlowClass).LoadVelocityField(classEpoch);
+        using (var result = DigitFlowSampling.Sample(flowClass, seed, asked))
+        {
+            double hit = HitRate(result.Image);
+            Report("fm_class_guided_hit_rate", hit,
+                $"{hit:P0} of {asked.Length} flow-matching class samples (epoch {classEpoch}, guidance 5, 300 Euler steps) classified as asked (target >= 95%)");
+        }
+        using (var flowTime = TrainedDigitModel.Shipped(DigitModelKind.FlowTime).LoadVelocityField(timeEpoch))
+        using (var result = DigitFlowSampling.Sample(flowTime, seed, count: 100))
+        {
+            using var images = result.Image.clamp(0, 1);
+            var got = classifier.Classify(images);
+            var counts = Enumerable.Range(0, 10).Select(d => got.Count(g => g == d)).ToArray();
+            Report("fm_time_unconditional_digits_covered", counts.Count(c => c > 0),
+                $"{counts.Count(c => c > 0)} of 10 digits among 100 flow-matching samples (epoch {timeEpoch}; counts {string.Join(" ", counts)}; target 10)");
+        }
+
+        // Equal sampling cost: the same number of guided network evaluations. DDPM takes strided steps of A.3 over its
+        // T = 300 (stride 300 / n, the last one to the clean image); flow matching takes n Euler steps.
+        using var ddpm = ShippedModels.LoadNoisePredictor(DigitModelKind.Class, 20);
+        var table = new List<Dictionary<string, object>>();
+        Console.WriteLine($"{"steps",-8}{"flow matching (epoch " + classEpoch + ")",-28}{"DDPM (epoch 20)",-20}");
+        foreach (var n in new[] { 10, 30, 100, 300 })
+        {
+            double fm, dd;
+            using (var r = DigitFlowSampling.Sample(flowClass, seed, asked, steps: n)) fm = HitRate(r.Image);
+            using (var generator = new Generator((ulong)seed))
+            using (var r = Sampling.Sampler.Sample(ddpm.Guided(Sampling.Conditioning.Classes(asked), 5), asked.Length, generator,
+                Diffusion.Schedules.Timesteps.Strided(ddpm.Schedule, ddpm.Schedule.Steps / n, ddpm.Schedule.Steps - 1), Sampling.SamplerOptions.PartB))
+                dd = HitRate(r.Image);
+            table.Add(new() { ["steps"] = n, ["flow_matching"] = fm, ["ddpm"] = dd });
+            Console.WriteLine($"{n,-8}{fm,-28:P0}{dd,-20:P0}");
+        }
+        _results["fm_vs_ddpm_class_hit_rate_by_steps"] = table;
     }
 
     void SamplingSpeed(long seed)
@@ -139,7 +203,12 @@ public sealed class BenchVerb : IVerb
         // from what the other left.
         const int Rounds = 4;
         using var data = Mnist.Load("train");
-        foreach (var (name, kind, hidden, batch, steps) in new[] { ("time_d64_b128", DigitUNetKind.TimeConditioned, 64, 128, 25), ("uncond_d128_b256", DigitUNetKind.Unconditional, 128, 256, 4) })
+        foreach (var (name, kind, hidden, batch, steps, flow) in new[]
+        {
+            ("time_d64_b128", DigitUNetKind.TimeConditioned, 64, 128, 25, false),
+            ("uncond_d128_b256", DigitUNetKind.Unconditional, 128, 256, 4, false),
+            ("fm_time_d64_b64", DigitUNetKind.TimeConditioned, 64, 64, 40, true),
+        })
         {
             var kitSteps = new List<double>();
             var kitEpochEnds = new List<double>();
@@ -149,12 +218,12 @@ public sealed class BenchVerb : IVerb
                 void Bare()
                 {
                     Settle();
-                    bareSteps.AddRange(BareLoop(data, kind, hidden, batch, steps, seed));
+                    bareSteps.AddRange(BareLoop(data, kind, hidden, batch, steps, seed, flow));
                 }
                 void Kit()
                 {
                     Settle();
-                    var (stepSeconds, epochEndSeconds) = KitLoop(data, kind, hidden, batch, steps, seed, cancel);
+                    var (stepSeconds, epochEndSeconds) = KitLoop(data, kind, hidden, batch, steps, seed, cancel, flow);
                     kitSteps.AddRange(stepSeconds);
                     kitEpochEnds.Add(epochEndSeconds);
                 }
@@ -174,7 +243,8 @@ public sealed class BenchVerb : IVerb
     static double Median(List<double> xs) { var s = xs.Order().ToList(); return s[s.Count / 2]; }
 
     /// <summary>The seconds of each of <paramref name="steps"/> steps after a warm-up step, and from the last step to the end of the epoch.</summary>
-    static (List<double> StepSeconds, double EpochEndSeconds) KitLoop(LabelledImages data, DigitUNetKind kind, int hidden, int batch, int steps, long seed, CancellationToken cancel)
+    static (List<double> StepSeconds, double EpochEndSeconds) KitLoop(LabelledImages data, DigitUNetKind kind, int hidden, int batch, int steps, long seed,
+        CancellationToken cancel, bool flow)
     {
         var folder = Path.Combine(Path.GetTempPath(), $"diffusion-bench-{Environment.ProcessId}");
         if (Directory.Exists(folder)) Directory.Delete(folder, true);
@@ -183,7 +253,7 @@ public sealed class BenchVerb : IVerb
         var settings = new TrainingSettings(1, batch, 1e-3, null, seed, [], MaxStepsPerEpoch: steps + 1);
         ITrainingObjective<DigitUNet> objective = kind == DigitUNetKind.Unconditional
             ? new OneStepDenoisingObjective(0.5)
-            : new DdpmObjective(DigitRecipe.Schedule, 0);
+            : flow ? new FlowMatching.FlowMatchingObjective(0) : new DdpmObjective(DigitRecipe.Schedule, 0);
         var trainer = new Trainer<DigitUNet>(folder, $"bench-{kind}", settings);
         // The first step is warm-up for both loops; each later step runs from one progress report to the next.
         var clock = new Stopwatch();
@@ -206,7 +276,7 @@ public sealed class BenchVerb : IVerb
     }
 
     /// <summary>The same work written as the shortest TorchSharp loop: no objective object, no trainer, no checkpoint.</summary>
-    static List<double> BareLoop(LabelledImages data, DigitUNetKind kind, int hidden, int batch, int steps, long seed)
+    static List<double> BareLoop(LabelledImages data, DigitUNetKind kind, int hidden, int batch, int steps, long seed, bool flow)
     {
         manual_seed(seed);
         using var model = new DigitUNet(kind, hidden);
@@ -226,6 +296,13 @@ public sealed class BenchVerb : IVerb
                 Tensor loss;
                 if (kind == DigitUNetKind.Unconditional)
                     loss = mse_loss(model.forward(x + 0.5 * randn(x.shape, generator: generator)), x);
+                else if (flow)
+                {
+                    var noise = randn(x.shape, generator: generator);
+                    var t = rand([batch], generator: generator);
+                    var tt = t.view(batch, 1, 1, 1);
+                    loss = mse_loss(model.forward((1 - tt) * noise + tt * x, t), x - noise);
+                }
                 else
                 {
                     var t = randint(1, 301, [batch], dtype: ScalarType.Int64, generator: generator);
@@ -253,10 +330,17 @@ public sealed class BenchVerb : IVerb
 
     void Memory(long seed, CancellationToken cancel)
     {
+        using var data = Mnist.Load("train");
+        TrainingMemory("", new DdpmObjective(DigitRecipe.Schedule), data, seed, cancel);
+        TrainingMemory("fm_", new FlowMatching.FlowMatchingObjective(), data, seed, cancel);
+        SamplingMemory(seed);
+    }
+
+    void TrainingMemory(string prefix, ITrainingObjective<DigitUNet> objective, LabelledImages data, long seed, CancellationToken cancel)
+    {
         // Start from what this phase needs, not what the phases before it kept: their last tensors are freed only when
         // .NET finalises them.
         Settle();
-        using var data = Mnist.Load("train");
         // Many small steps: a leak is per step, so small batches show it as clearly and finish sooner.
         var folder = Path.Combine(Path.GetTempPath(), $"diffusion-bench-mem-{Environment.ProcessId}");
         if (Directory.Exists(folder)) Directory.Delete(folder, true);
@@ -279,13 +363,17 @@ public sealed class BenchVerb : IVerb
             if (steps % LoopMemory.StepsBetweenReturns == 0) peak = 0;
         });
         using var labels = tensor(data.Labels);
-        trainer.Train(model, new DdpmObjective(DigitRecipe.Schedule), data.Images, labels, progress, cancel);
+        trainer.Train(model, objective, data.Images, labels, progress, cancel);
         Directory.Delete(folder, true);
-        Report("memory_train_rss_mib_200", at200, $"{at200:F0} MiB after 200 training steps (class model, batch 16)");
-        Report("memory_train_rss_mib_2000", at2000, $"{at2000:F0} MiB after 2,000 steps: {at2000 / at200 - 1:+0.0%;-0.0%} (target: at most +10%)");
-        Report("memory_train_peak_mib_200", peak200, $"{peak200:F0} MiB, the highest reading after steps 101-200 (freed memory the heap keeps between the trainer's returns)");
-        Report("memory_train_peak_mib_2000", peak2000, $"{peak2000:F0} MiB, the highest after steps 1,901-2,000: {peak2000 / peak200 - 1:+0.0%;-0.0%}");
+        string what = prefix == "" ? "class model, DDPM, batch 16" : "class model, flow matching, batch 16";
+        Report($"{prefix}memory_train_rss_mib_200", at200, $"{at200:F0} MiB after 200 training steps ({what})");
+        Report($"{prefix}memory_train_rss_mib_2000", at2000, $"{at2000:F0} MiB after 2,000 steps: {at2000 / at200 - 1:+0.0%;-0.0%} (target: at most +10%)");
+        Report($"{prefix}memory_train_peak_mib_200", peak200, $"{peak200:F0} MiB, the highest reading after steps 101-200 (freed memory the heap keeps between the trainer's returns)");
+        Report($"{prefix}memory_train_peak_mib_2000", peak2000, $"{peak2000:F0} MiB, the highest after steps 1,901-2,000: {peak2000 / peak200 - 1:+0.0%;-0.0%}");
+    }
 
+    void SamplingMemory(long seed)
+    {
         using var predictor = ShippedModels.LoadNoisePredictor(DigitModelKind.Class, 20);
         double afterFirst = 0;
         for (int run = 1; run <= 8; run++)

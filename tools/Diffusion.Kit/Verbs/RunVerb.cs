@@ -10,9 +10,11 @@ public sealed class RunVerb : IVerb
     public string Name => "run";
     public string Summary => "execute the notebooks headless; write out/notebooks/*.ipynb and out/report/index.html";
     public string Usage => $"""
-        run [NAMES...] [--mode smoke|pretrained|full] [--kernel kit|dotnet-interactive] [--cell-timeout SECONDS] [--out DIR] [--no-report]
+        run [NAMES...] [--track ddpm|fm|both] [--mode smoke|pretrained|full] [--kernel kit|dotnet-interactive] [--cell-timeout SECONDS] [--out DIR] [--no-report]
           NAMES             notebooks to run: file names in notebooks/ (with or without .dib), a unique
                             prefix such as 00, or paths; default every notebooks/*.dib, sorted by name
+          --track           part B's version: ddpm (B2, B3), fm (flow matching: B4, B5) or both (default);
+                            the report says which ran
           --mode            how much work the notebooks do (DIFFUSION_MODE); default pretrained
           --kernel          kit (default): the kit's own C# kernel host; dotnet-interactive: the tool behind
                             VS Code and Jupyter (.config/dotnet-tools.json), driven over its stdio protocol
@@ -32,8 +34,10 @@ public sealed class RunVerb : IVerb
         var outDir = Path.GetFullPath(args.String("out") ?? KitPaths.Out);
         bool report = !args.Flag("no-report");
         var kernel = NotebookKernels.Parse(args.String("kernel", NotebookKernels.KitName), "--kernel");
+        var track = CourseTracks.Parse(args.String("track", "both"), "--track");
         args.RejectUnknown(Name);
-        var notebooks = NotebookRun.Resolve(args.Positional, KitPaths.Notebooks);
+        var notebooks = NotebookRun.Resolve(args.Positional, KitPaths.Notebooks).Where(p => track.Includes(p)).ToList();
+        if (notebooks.Count == 0) throw new ArgumentException($"none of the notebooks named is on the {track.Name()} track.", "--track");
 
         DataVerb.EnsurePresent();
         var library = Path.Combine(KitPaths.Root, "artifacts", "lib", "Diffusion.Lib.dll");

@@ -4,23 +4,29 @@ using Diffusion.Training;
 
 namespace Diffusion.Kit.Verbs;
 
-/// <summary>`train one-step|time|class|classifier`: trains a part B model with the course's settings unless told otherwise.</summary>
+/// <summary>
+/// `train one-step|time|class|classifier|pure-noise|fm-time|fm-class`: trains a part B model (DDPM or flow-matching
+/// version) with the course's settings unless told otherwise.
+/// </summary>
 public sealed class TrainVerb : IVerb
 {
     public string Name => "train";
-    public string Summary => "train a part B model (one-step, time, class, classifier) with the course's settings; resumes if interrupted";
+    public string Summary => "train a part B model (one-step, time, class, classifier; flow matching: pure-noise, fm-time, fm-class) with the course's settings; resumes if interrupted";
     public string Usage => """
-        train one-step|time|class|classifier [options]
+        train one-step|time|class|classifier|pure-noise|fm-time|fm-class [options]
+          DDPM version: one-step (1.2.1), time (2.2), class (2.4); flow-matching version: pure-noise (1.2.3),
+          fm-time and fm-class (velocity UNets); classifier: the kit's measuring stick.
           --out DIR          run folder (default out/train/<model>); an interrupted run there resumes
-          --epochs N         default: course (5 one-step, 20 time/class)
-          --batch N          default: course (256 one-step, 128 time/class)
-          --lr X             default: course (1e-4 one-step, 1e-3 time/class)
-          --hidden D         default: course (128 one-step, 64 time/class)
+          --epochs N         default: course (5 one-step/pure-noise, 20 time/class, 10 fm-time/fm-class)
+          --batch N          default: course (256 one-step/pure-noise, 128 time/class, 64 fm-time/fm-class)
+          --lr X             default: course (1e-4 one-step/pure-noise, 1e-3 time/class, 1e-2 fm-time/fm-class)
+          --hidden D         default: course (128 one-step/pure-noise, 64 the others)
           --sigma S          one-step noise level (default 0.5)
           --p-uncond P       class model: probability of dropping the class (default 0.1)
           --seed K           default 0
           --data DIR         folder of MNIST IDX files (default data/mnist)
           --max-steps N      cap steps per epoch (for quick checks)
+          --threads N        libtorch threads (default: libtorch's, one per core); recorded in the manifest
         Writes resume.ckpt, history.json, epoch-NN.weights (half precision) and manifest.json.
         """ + TextToImageCommands.TrainUsage + TextToImage64Commands.TrainUsage;
 
@@ -48,9 +54,11 @@ public sealed class TrainVerb : IVerb
         };
         string folder = args.String("out") ?? Path.Combine(KitPaths.Out, "train", DigitRecipe.FolderName(kind));
         string? dataFolder = args.String("data");
+        int? threads = args.Has("threads") ? args.Int("threads", 1, 1, 1024) : null;
         args.RejectUnknown(Name);
 
         TorchRuntime.Ensure();
+        if (threads is { } count) TorchSharp.torch.set_num_threads(count);
         using var data = Mnist.Load("train", dataFolder);
         string command = "dotnet run --project tools/Diffusion.Kit -- train " + string.Join(" ", Environment.GetCommandLineArgs().Skip(2));
         Console.WriteLine($"Training {recipe.Architecture} on {data} into {folder}");
