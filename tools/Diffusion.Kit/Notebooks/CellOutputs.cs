@@ -74,7 +74,10 @@ sealed class CellOutputs(InteractiveDocumentElement element)
         return failed.Message.Trim();
     }
 
-    void AppendStream(string name, string text)
+    void AppendStream(string name, string text) => AppendStream(element, name, text);
+
+    /// <summary>Adds stdout or stderr text to a cell, merged into its last output when that is the same stream (as Jupyter shows it).</summary>
+    internal static void AppendStream(InteractiveDocumentElement element, string name, string text)
     {
         if (text.Length == 0) return;
         int last = element.Outputs.Count - 1;

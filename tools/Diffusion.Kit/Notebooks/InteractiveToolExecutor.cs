@@ -206,15 +206,7 @@ public sealed class InteractiveToolExecutor(string notebookPath, string notebook
         public void AddError(string name, string message) =>
             element.Outputs.Add(new ErrorElement(errorValue: message, errorName: name, stackTrace: []));
 
-        void AppendStream(string name, string text)
-        {
-            if (text.Length == 0) return;
-            int last = element.Outputs.Count - 1;
-            if (last >= 0 && element.Outputs[last] is TextElement previous && previous.Name == name)
-                element.Outputs[last] = new TextElement(previous.Text + text, name);
-            else
-                element.Outputs.Add(new TextElement(text, name));
-        }
+        void AppendStream(string name, string text) => CellOutputs.AppendStream(element, name, text);
 
         static IEnumerable<JsonNode?> Values(JsonObject e) => e["formattedValues"]?.AsArray() ?? [];
 
