@@ -114,8 +114,8 @@ public sealed class GradingFixture : IAsyncLifetime
         return notebook[..(next + 1)] + "#!csharp\n\n" + code.Trim() + "\n\n" + notebook[(next + 1)..];
     }
 
-    /// <summary>The kit's git folder (a worktree's .git is a file naming it).</summary>
-    static string GitDir()
+    /// <summary>The kit's git folder, which the intruder names in its own code (so its feedback may quote it).</summary>
+    public static string GitDir()
     {
         var git = Path.Combine(KitPaths.Root, ".git");
         if (File.Exists(git) && File.ReadAllText(git).Trim() is var line && line.StartsWith("gitdir:", StringComparison.Ordinal))
