@@ -75,13 +75,11 @@ public sealed class NoiseSchedule
             if (min < -1 || max >= Steps)
                 throw new ArgumentOutOfRangeException(nameof(indices), $"schedule indices must lie in -1 .. {Steps - 1} (-1 = the clean image), got {min} .. {max}.");
         }
+        // The table is made afresh each call (T + 1 floats): a cached tensor would die with whichever dispose scope made it.
         using var scope = NewDisposeScope();
-        _alphaBarTable ??= tensor(_alphaBars.Prepend(1.0).Select(a => (float)a).ToArray());
-        var table = _alphaBarTable.to(indices.device);
+        var table = tensor(_alphaBars.Prepend(1.0).Select(a => (float)a).ToArray()).to(indices.device);
         return table.index_select(0, (indices + 1).flatten()).view(indices.shape).MoveToOuterDisposeScope();
     }
-
-    Tensor? _alphaBarTable;
 
     /// <summary>
     /// The coefficients of one (possibly strided) step from index <paramref name="t"/> to a smaller index

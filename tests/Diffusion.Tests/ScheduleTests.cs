@@ -143,6 +143,10 @@ public class ScheduleTimestepsTests
         var got = abar.flatten().data<float>().ToArray();
         var expected = new[] { -1, 0, 150, 299, 7, 7 }.Select(i => (float)schedule.AlphaBar(i)).ToArray();
         Assert.Equal(expected, got);
+        // Again inside a scope that ends, then after it: nothing the first call made may be disposed under the second.
+        using (TorchSharp.torch.NewDisposeScope()) schedule.AlphaBars(indices);
+        using var again = schedule.AlphaBars(indices);
+        Assert.Equal(expected, again.flatten().data<float>().ToArray());
         Assert.Equal("indices", Assert.Throws<ArgumentOutOfRangeException>(() => schedule.AlphaBars(TorchSharp.torch.tensor(new long[] { 300 }))).ParamName);
         Assert.Equal("indices", Assert.Throws<ArgumentException>(() => schedule.AlphaBars(TorchSharp.torch.tensor(new float[] { 3 }))).ParamName);
     }
