@@ -1,12 +1,13 @@
+using System.CommandLine;
+
 namespace Diffusion.Kit;
 
-/// <summary>One command of the kit. Classes implementing it are found by reflection: adding a file adds a verb.</summary>
+/// <summary>
+/// One command of the kit. Classes implementing it are found by reflection: adding a file adds a verb. The verb's
+/// <see cref="Command"/> declares its arguments and options once (see <see cref="KitOptions"/>); the help, the checks of
+/// every value and the verb list are made from it.
+/// </summary>
 public interface IVerb
 {
-    string Name { get; }
-    /// <summary>One line for the help listing; the first word after the verb name in usage is shown too.</summary>
-    string Summary { get; }
-    string Usage { get; }
-    /// <summary>Runs the verb; returns the process exit code.</summary>
-    Task<int> RunAsync(Args args, CancellationToken cancel);
+    Command Command { get; }
 }
