@@ -31,6 +31,7 @@ public class KitVerbTests
     [InlineData("run --frobnicate", "unknown option '--frobnicate'")]
     [InlineData("train text-64 --save-sitting --epochs 3", "does not take --epochs")]
     [InlineData("frobnicate", "Unknown verb 'frobnicate'")]
+    [InlineData("student @no-such-notebook", "No notebook '@no-such-notebook'")]
     public void BadInputIsRefusedNamingTheArgument(string command, string named)
     {
         var (code, _, stderr) = RunKit(Limit, command.Split(' '));
@@ -88,6 +89,46 @@ public class KitVerbTests
         foreach (var verb in new[] { "run", "grade", "train", "sample", "doctor", "bench" }) Assert.Contains($"  {verb} ", stdout);
         Assert.DoesNotContain("run-one", stdout);
         Assert.DoesNotContain("grade-one", stdout);
+    }
+
+    [Fact]
+    public void TheCommandsTheDocsAndManifestsGiveStillParse()
+    {
+        // Every `dotnet run --project tools/Diffusion.Kit -- ...` in the README and the model folders' notes, and every
+        // command a shipped model's manifest records, must still be a valid command line (placeholders like <verb> aside).
+        var root = Diffusion.Runtime.KitPaths.Root;
+        var texts = new[] { Path.Combine(root, "README.md") }
+            .Concat(Directory.GetFiles(Path.Combine(root, "data"), "*.md", SearchOption.AllDirectories))
+            .Concat(Directory.GetFiles(Path.Combine(root, "data", "models"), "manifest.json", SearchOption.AllDirectories))
+            .Select(f => (File: Path.GetRelativePath(root, f), Text: File.ReadAllText(f)));
+        var commands = texts.SelectMany(t => System.Text.RegularExpressions.Regex.Matches(t.Text, @"Diffusion\.Kit -- ([^`#|""\n\\>]+)")
+                .Select(m => (t.File, Line: m.Groups[1].Value.Trim())))
+            .Where(c => !c.Line.Contains('<') && !c.Line.Contains('{') && c.Line.Length > 0)
+            .Distinct().ToList();
+        Assert.True(commands.Count >= 15, $"found only {commands.Count} kit commands in the docs and manifests");
+        var root0 = KitCommandLine.Build();
+        foreach (var (file, line) in commands)
+        {
+            var parse = root0.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            Assert.True(parse.Errors.Count == 0, $"{file}: '{line}' no longer parses: {string.Join("; ", parse.Errors.Select(e => e.Message))}");
+        }
+        // The README's verb table (its "Other verbs" section) names verbs, and train's models, that exist.
+        var verbs = root0.Subcommands.ToDictionary(c => c.Name);
+        var readme = File.ReadAllText(Path.Combine(root, "README.md"));
+        int start = readme.IndexOf("## Other verbs", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README has no 'Other verbs' section");
+        int end = readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        var table = readme[start..(end < 0 ? readme.Length : end)];
+        int rows = 0;
+        foreach (System.Text.RegularExpressions.Match row in System.Text.RegularExpressions.Regex.Matches(table, @"(?m)^\| `([a-z0-9-]+)( [a-z0-9\\|-]+)?[^`]*` \|"))
+        {
+            rows++;
+            Assert.True(verbs.ContainsKey(row.Groups[1].Value), $"README's verb table names '{row.Groups[1].Value}', which is no verb");
+            if (row.Groups[1].Value == "train")
+                foreach (var model in row.Groups[2].Value.Trim().Split("\\|"))
+                    Assert.True(verbs["train"].Subcommands.Any(c => c.Name == model || c.Aliases.Contains(model)), $"README names 'train {model}', which is no model");
+        }
+        Assert.True(rows >= 10, $"README's verb table has {rows} rows");
     }
 
     [Fact]

@@ -12,6 +12,12 @@ public static class KitCommandLine
     public const int ExitBadInput = 2;
     public const int ExitCancelled = 130;
 
+    /// <summary>
+    /// No response files: a word starting with @ (a prompt, a submitted notebook's name) is that word, not a file to
+    /// read arguments from.
+    /// </summary>
+    public static readonly ParserConfiguration Parsing = new() { ResponseFileTokenReplacer = null };
+
     public static RootCommand Build()
     {
         var root = new RootCommand("Diffusion course kit. Usage: dotnet run --project tools/Diffusion.Kit -- <verb> [options]");
@@ -33,7 +39,7 @@ public static class KitCommandLine
             Console.WriteLine(VerbList(root));
             return args.Length == 0 ? 1 : 0;
         }
-        var parse = root.Parse(args);
+        var parse = root.Parse(args, Parsing);
         var verb = string.Join(' ', parse.CommandResult.Command == root ? [] : Path(parse.CommandResult));
         if (parse.Errors.Count > 0)
         {
