@@ -61,7 +61,7 @@ public class KitVerbTests
         // The parse alone: --no-report is a flag and B2 stays a name.
         var parse = KitCommandLine.Build().Parse(["run", "--no-report", "B2-time-conditioned-ddpm"]);
         Assert.Empty(parse.Errors);
-        Assert.Equal(["B2-time-conditioned-ddpm"], parse.GetValue<string[]>("NAMES"));
+        Assert.Equal(["B2-time-conditioned-ddpm"], parse.GetValue<string[]>("NAMES") ?? []);
         Assert.True(parse.GetValue<bool>("--no-report"), "--no-report was not read as set");
         // And the kit: B2 is not on the flow-matching track, so naming it there is refused; had the flag taken it as
         // its value, no notebook would be named and all five fm-track notebooks would run instead.
