@@ -57,7 +57,6 @@ public static class TextToImageCommands
 
     static int Train(TextToImageRecipe recipe, string folder, string dataFolder, double? maxMinutes, CancellationToken cancel)
     {
-
         TorchRuntime.Ensure();
         using var set = EmojiSet.Load(dataFolder);
         var table = PromptEmbeddings.Load(Path.Combine(dataFolder, TextEncoder.TableFile));
