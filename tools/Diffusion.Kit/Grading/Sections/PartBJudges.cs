@@ -19,10 +19,20 @@ public static class PartBJudges
         new(B1, "Figures", [], e => PartAJudges.Figures(e, 3, "B1's figures (noising, results after epochs 1 and 5, out-of-distribution sigmas)")),
         new(B2, "2.2 Training loss (B.1)", ["DdpmObjective"], Loss),
         new(B2, "2.3 Sampling (B.2)", ["Sampler.Sample", "Sampler.IterativeDenoise", "DigitSampling.Sample"], Sample),
-        new(B2, "Figures", [], e => PartAJudges.Figures(e, 3, "B2's figures (samples after epochs 5 and 20, the GIF)")),
+        new(B2, "Figures", [], e => FiguresPerEpoch(e, DigitModelKind.Time, 1, "B2's figures (samples after epochs {0}, the GIF)")),
         new(B3, "2.5 Classifier-free guidance (B.4)", ["NoiseEstimators.Guided", "*.Guided", "DigitSampling.Sample"], Guided),
-        new(B3, "Figures", [], e => PartAJudges.Figures(e, 4, "B3's figures (samples after epochs 5 and 20 with guidance, the guidance sweep, the GIF)")),
+        new(B3, "Figures", [], e => FiguresPerEpoch(e, DigitModelKind.Class, 2, "B3's figures (samples after epochs {0} with guidance, the guidance sweep, the GIF)")),
     ];
+
+    /// <summary>
+    /// A figure per epoch the notebook shows in the grading mode (<see cref="TrainedDigitModel.EpochsShown"/>), plus
+    /// <paramref name="others"/>; <paramref name="what"/> names them, {0} standing for the epochs.
+    /// </summary>
+    public static void FiguresPerEpoch(ProbeEvidence e, DigitModelKind kind, int others, string what)
+    {
+        var epochs = TrainedDigitModel.EpochsShown(kind, e.Mode);
+        PartAJudges.Figures(e, epochs.Count + others, string.Format(System.Globalization.CultureInfo.InvariantCulture, what, string.Join(", ", epochs)));
+    }
 
     /// <summary>ConvBlock and DownBlock: the course's parameter shapes in order, and its output with the same seeded weights.</summary>
     static void UNetBlocks(ProbeEvidence e)
