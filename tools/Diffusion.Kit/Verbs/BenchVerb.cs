@@ -145,7 +145,7 @@ public sealed class BenchVerb : IVerb
             using (var r = DigitFlowSampling.Sample(flowClass, seed, asked, steps: n)) fm = HitRate(r.Image);
             using (var generator = new Generator((ulong)seed))
             using (var r = Sampling.Sampler.Sample(ddpm.Guided(Sampling.Conditioning.Classes(asked), 5), asked.Length, generator,
-                Diffusion.Schedules.Timesteps.Strided(ddpm.Schedule, ddpm.Schedule.Steps / n, ddpm.Schedule.Steps - 1), Sampling.SamplerOptions.PartB))
+                Diffusion.Schedules.Timesteps.Spaced(ddpm.Schedule, n), Sampling.SamplerOptions.PartB))
                 dd = HitRate(r.Image);
             table.Add(new() { ["steps"] = n, ["flow_matching"] = fm, ["ddpm"] = dd });
             Console.WriteLine($"{n,-8}{fm,-28:P0}{dd,-20:P0}");

@@ -14,9 +14,9 @@ public static class FlowMatchingJudges
     [
         new(B4, "2.2 Flow-matching loss", ["FlowMatchingObjective"], Loss),
         new(B4, "2.3 Euler sampling", ["EulerSampler.Sample", "EulerSampler.Integrate", "DigitFlowSampling.Sample"], Sample),
-        new(B4, "Figures", [], e => PartBJudges.FiguresPerEpoch(e, DigitModelKind.FlowTime, 3, "B4's figures (1.2.3, samples after epochs {0}, the step sweep, the GIF)")),
+        new(B4, "Figures", [], e => PartBJudges.FiguresPerEpoch(e, DigitModelKind.FlowTime, 4, "B4's figures (1.2.3, samples after epochs {0}, the preview, the step sweep, the GIF)")),
         new(B5, "2.6 Flow guidance", ["VelocityEstimators.Guided", "*.Guided", "GuidedVelocity", "DigitFlowSampling.Sample"], Guided),
-        new(B5, "Figures", [], e => PartBJudges.FiguresPerEpoch(e, DigitModelKind.FlowClass, 2, "B5's figures (guided samples after epochs {0}, the guidance sweep, the GIF)")),
+        new(B5, "Figures", [], e => PartBJudges.FiguresPerEpoch(e, DigitModelKind.FlowClass, 3, "B5's figures (guided samples after epochs {0}, the preview, the guidance sweep, the GIF)")),
     ];
 
     /// <summary>2.2: the loss keeps its graph, and on the shipped model it is the course's loss up to sampling noise.</summary>

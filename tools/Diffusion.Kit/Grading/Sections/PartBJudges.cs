@@ -19,9 +19,9 @@ public static class PartBJudges
         new(B1, "Figures", [], e => PartAJudges.Figures(e, 3, "B1's figures (noising, results after epochs 1 and 5, out-of-distribution sigmas)")),
         new(B2, "2.2 Training loss (B.1)", ["DdpmObjective"], Loss),
         new(B2, "2.3 Sampling (B.2)", ["Sampler.Sample", "Sampler.IterativeDenoise", "DigitSampling.Sample"], Sample),
-        new(B2, "Figures", [], e => FiguresPerEpoch(e, DigitModelKind.Time, 1, "B2's figures (samples after epochs {0}, the GIF)")),
+        new(B2, "Figures", [], e => FiguresPerEpoch(e, DigitModelKind.Time, 2, "B2's figures (samples after epochs {0}, the preview, the GIF)")),
         new(B3, "2.5 Classifier-free guidance (B.4)", ["NoiseEstimators.Guided", "*.Guided", "DigitSampling.Sample"], Guided),
-        new(B3, "Figures", [], e => FiguresPerEpoch(e, DigitModelKind.Class, 2, "B3's figures (samples after epochs {0} with guidance, the guidance sweep, the GIF)")),
+        new(B3, "Figures", [], e => FiguresPerEpoch(e, DigitModelKind.Class, 3, "B3's figures (samples after epochs {0} with guidance, the preview, the guidance sweep, the GIF)")),
     ];
 
     /// <summary>
