@@ -46,13 +46,17 @@ public sealed class RunVerb : IVerb
                                     "Build it with `dotnet build` (running the kit with `dotnet run --project tools/Diffusion.Kit` builds it too).");
 
         var options = new RunOptions(notebooks, mode, TimeSpan.FromSeconds(timeout), outDir, report, kernel);
+        var wall = System.Diagnostics.Stopwatch.StartNew();
         var summary = await NotebookRun.RunAsync(options, Console.WriteLine, cancel);
+        wall.Stop();
 
         Console.WriteLine();
         Console.WriteLine($"Notebooks ({mode.Name()} mode, {kernel.Name()} kernel):");
         foreach (var r in summary.Results)
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {(r.Status == NotebookStatus.Ok ? "ok" : r.Status.ToString().ToLowerInvariant()),-9} {r.Name,-28} {r.Seconds,7:0.0} s"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  {"total",-9} {summary.Results.Count + " notebooks",-28} {summary.Results.Sum(r => r.Seconds),7:0.0} s  ({wall.Elapsed.TotalSeconds:0} s in all, with process starts and the report)"));
         foreach (var r in summary.Results.Where(r => r.Status != NotebookStatus.Ok))
             Console.Error.WriteLine($"\n{r.Name} {NotebookRun.Describe(r)}");
         Console.WriteLine($"\nExecuted notebooks: {summary.NotebooksDir}");
