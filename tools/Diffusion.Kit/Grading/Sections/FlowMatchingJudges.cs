@@ -56,8 +56,8 @@ public static class FlowMatchingJudges
                 Check.Close(mine, full(mine.shape, field.Mean, dtype: ScalarType.Float64), $"{what} (one step lands every pixel on the mean)", 1e-5);
                 continue;
             }
-            double spread = Math.Abs(slope), standardError = spread / Math.Sqrt(mine.numel());
-            Check.Statistics(mine, offset, spread, what, Math.Max(1e-4, 5 * standardError));
+            double spread = Math.Abs(slope);
+            Check.Statistics(mine, offset, spread, what, Check.SampleTolerance(spread, mine.numel(), floor: 1e-4));
         }
     }
 
