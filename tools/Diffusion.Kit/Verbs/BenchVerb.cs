@@ -20,7 +20,7 @@ public sealed class BenchVerb : IVerb
     public string Name => "bench";
     public string Summary => "measure part B quality, training throughput, sampling speed and memory (prints numbers and JSON)";
     public string Usage => """
-        bench [--only quality,flow,throughput,sampling,memory] [--out FILE] [--seed K]
+        bench [--only quality,flow,preview,throughput,sampling,memory,notebooks] [--out FILE] [--seed K]
           quality     classifier accuracy on the 1,000 test digits; class model (epoch 20, guidance 5): share of
                       100 samples classified as asked; time model: distinct digits among 100 samples
           flow        flow-matching models (their last shipped epoch): class model, guidance 5, share of 100 samples
@@ -28,9 +28,12 @@ public sealed class BenchVerb : IVerb
                       10, 30, 100 and 300 network evaluations (Euler steps / strided DDPM steps), in one table
           throughput  kit trainer vs. a bare TorchSharp loop, same model and batch, interleaved rounds (DDPM
                       time model, one-step model, flow-matching time model)
+          preview     seconds of B2-B5's preview cells (20 samples, 30 steps; target <= 10 s) and at 300 steps
           sampling    seconds to sample 40 class-conditioned digits with guidance over 300 steps
           memory      resident memory after 200 and 2,000 training steps (DDPM and flow-matching objectives); after
                       1 and 8 sampling runs
+          notebooks   the main job: every notebook, pretrained, its seconds and its first cell's (cold start); the
+                      total (target <= 300 s). Not in the default set (it takes minutes): name it with --only
         Writes JSON to out/bench/bench.json (or --out).
         """;
 
@@ -38,8 +41,8 @@ public sealed class BenchVerb : IVerb
 
     public Task<int> RunAsync(Args args, CancellationToken cancel)
     {
-        var only = (args.String("only") ?? "quality,flow,throughput,sampling,memory").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        var known = new[] { "quality", "flow", "throughput", "sampling", "memory" };
+        var only = (args.String("only") ?? "quality,flow,preview,throughput,sampling,memory").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        var known = new[] { "quality", "flow", "preview", "throughput", "sampling", "memory", "notebooks" };
         if (only.Except(known).FirstOrDefault() is { } bad)
             throw new ArgumentException($"--only takes {string.Join(", ", known)}; got '{bad}'.", "only");
         string outFile = args.String("out") ?? Path.Combine(KitPaths.Out, "bench", "bench.json");
@@ -50,10 +53,12 @@ public sealed class BenchVerb : IVerb
         _results["machine"] = TrainingManifest.MachineDescription();
         if (only.Contains("quality")) Quality(seed);
         if (only.Contains("flow")) Flow(seed);
+        if (only.Contains("preview")) PreviewBench.Run(Report, seed);
         if (only.Contains("sampling")) SamplingSpeed(seed);
         // Memory before throughput, so its readings start after the small evaluation phases, not the batch-256 rounds.
         if (only.Contains("memory")) Memory(seed, cancel);
         if (only.Contains("throughput")) Throughput(seed, cancel);
+        if (only.Contains("notebooks")) NotebookBench.RunAsync(Report, cancel).GetAwaiter().GetResult();
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         File.WriteAllText(outFile, JsonSerializer.Serialize(_results, new JsonSerializerOptions { WriteIndented = true }));
@@ -145,7 +150,7 @@ public sealed class BenchVerb : IVerb
             using (var r = DigitFlowSampling.Sample(flowClass, seed, asked, steps: n)) fm = HitRate(r.Image);
             using (var generator = new Generator((ulong)seed))
             using (var r = Sampling.Sampler.Sample(ddpm.Guided(Sampling.Conditioning.Classes(asked), 5), asked.Length, generator,
-                Diffusion.Schedules.Timesteps.Strided(ddpm.Schedule, ddpm.Schedule.Steps / n, ddpm.Schedule.Steps - 1), Sampling.SamplerOptions.PartB))
+                Diffusion.Schedules.Timesteps.Spaced(ddpm.Schedule, n), Sampling.SamplerOptions.PartB))
                 dd = HitRate(r.Image);
             table.Add(new() { ["steps"] = n, ["flow_matching"] = fm, ["ddpm"] = dd });
             Console.WriteLine($"{n,-8}{fm,-28:P0}{dd,-20:P0}");
