@@ -135,7 +135,7 @@ public static class GalleryPages
               rows[s] = { score: r.score.value, comment: r.comment.value };
             });
             document.getElementById('problems').textContent = problems ? problems + ' score(s) outside 0..' + max.value : '';
-            document.getElementById('csv').value = csv();
+            var out = document.getElementById('csv'); out.value = csv(); out.textContent = out.value;
             try { window.localStorage.setItem(storageKey, JSON.stringify({ max: max.value, rows: rows })); } catch (e) { }
           }
           document.addEventListener('input', update);
