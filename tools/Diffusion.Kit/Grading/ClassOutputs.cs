@@ -11,7 +11,8 @@ namespace Diffusion.Kit.Grading;
 /// </summary>
 public static class ClassOutputs
 {
-    public static void Write(string outDir, GradingKey key, IReadOnlyDictionary<string, IReadOnlyList<NotebookGrade>> byStudent,
+    /// <returns>The figures the gallery shows (in gallery/figures/).</returns>
+    public static IReadOnlyList<Figure> Write(string outDir, GradingKey key, IReadOnlyDictionary<string, IReadOnlyList<NotebookGrade>> byStudent,
         IReadOnlyList<string> unmatched, string containment, PlotlyScript plotly, IReadOnlyList<RubricScore> rubric, double rubricPoints)
     {
         foreach (var (student, list) in byStudent)
@@ -20,5 +21,6 @@ public static class ClassOutputs
         var figures = NotebookFigures.Collect(outDir, key, byStudent);
         GalleryPages.Write(Path.Combine(outDir, "gallery"), byStudent.Keys.ToList(), figures, rubric, rubricPoints);
         SimilarityReport.Write(Path.Combine(outDir, "similarity"), key, byStudent, figures);
+        return figures;
     }
 }

@@ -9,7 +9,7 @@ namespace Diffusion.Kit.Grading;
 public static class Grader
 {
     public sealed record Summary(IReadOnlyDictionary<string, IReadOnlyList<NotebookGrade>> ByStudent, IReadOnlyList<string> Unmatched, string Containment, string OutDir,
-        Throughput? Throughput = null);
+        Throughput? Throughput = null, IReadOnlyList<Figure>? Figures = null);
 
     /// <param name="shard">The share of the class this run grades (default: all of it).</param>
     public static async Task<Summary> RunAsync(string submissionsDir, GradingKey key, string outDir, string kitRoot, GradingOptions options,
@@ -56,11 +56,11 @@ public static class Grader
             .ToDictionary(g => g.Key, g => (IReadOnlyList<NotebookGrade>)g.OrderBy(x => x.Notebook, StringComparer.Ordinal).ToList());
         var ordered = byStudent.OrderBy(p => p.Key, StringComparer.Ordinal).ToDictionary(p => p.Key, p => p.Value);
         var unmatched = found.Unmatched.Select(f => Path.GetFileName(f)).ToList();
-        ClassOutputs.Write(outDir, key, ordered, unmatched, workspace.Containment, plotly, [], GalleryPages.DefaultRubricPoints);
+        var figures = ClassOutputs.Write(outDir, key, ordered, unmatched, workspace.Containment, plotly, [], GalleryPages.DefaultRubricPoints);
         var throughput = new Throughput(Runtime.KitModes.Name(options.Mode), jobs, grades.Count(g => g.Submission is not null), wall.Elapsed.TotalSeconds);
         new ShardRecord(shard.ToString(), ShardRecord.Fingerprint(key), found.ByStudent.Keys.Order(StringComparer.Ordinal).ToList(), due,
             grades.ToList(), unmatched, workspace.Containment, throughput.Mode, jobs, throughput.WallSeconds).Write(outDir);
         throughput.Write(outDir);
-        return new Summary(ordered, unmatched, workspace.Containment, outDir, throughput);
+        return new Summary(ordered, unmatched, workspace.Containment, outDir, throughput, figures);
     }
 }

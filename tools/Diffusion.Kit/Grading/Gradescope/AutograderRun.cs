@@ -45,7 +45,7 @@ public static class AutograderRun
                 summary = await Grader.RunAsync(subs, key, outDir, KitPaths.Root, options, jobs: 1, log, cancel);
             }
             var grades = summary.ByStudent[Student];
-            var figures = copied == 0 ? [] : NotebookFigures.Collect(outDir, key, summary.ByStudent);
+            var figures = summary.Figures ?? [];
             results = GradescopeResults.From(grades, figures, Path.Combine(outDir, "gallery", NotebookFigures.Store), summary.Containment, config.Visibility, watch.Elapsed.TotalSeconds);
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }

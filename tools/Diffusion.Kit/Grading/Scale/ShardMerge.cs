@@ -52,7 +52,7 @@ public static class ShardMerge
             .ToDictionary(g => g.Key, g => (IReadOnlyList<NotebookGrade>)g.OrderBy(x => x.Notebook, StringComparer.Ordinal).ToList());
         var rubric = RubricScore.Read(rubricFiles, byStudent.Keys.ToHashSet(StringComparer.Ordinal), first.Due.ToHashSet(StringComparer.Ordinal));
         var containment = string.Join("; ", shards.Select(s => s.Record.Containment).Distinct());
-        ClassOutputs.Write(outDir, key, byStudent, first.Unmatched, containment, PlotlyBundle.Ensure(log), rubric, rubricPoints);
+        var figures = ClassOutputs.Write(outDir, key, byStudent, first.Unmatched, containment, PlotlyBundle.Ensure(log), rubric, rubricPoints);
 
         var perShard = shards.OrderBy(s => s.Shard.Index).Select(s => new Throughput(s.Record.Mode, s.Record.Jobs,
             s.Record.Grades.Count(g => g.Submission is not null), s.Record.WallSeconds)).ToList();
@@ -60,7 +60,7 @@ public static class ShardMerge
         new ShardRecord(Shard.Whole.ToString(), first.Key, first.Class, first.Due, shards.SelectMany(s => s.Record.Grades).ToList(), first.Unmatched,
             containment, combined.Mode, combined.Jobs, combined.WallSeconds).Write(outDir);
         combined.Write(outDir);
-        return new Merged(new Grader.Summary(byStudent, first.Unmatched, containment, outDir, combined), perShard, combined, rubric.Count);
+        return new Merged(new Grader.Summary(byStudent, first.Unmatched, containment, outDir, combined, figures), perShard, combined, rubric.Count);
     }
 
     /// <summary>A shard's executed notebooks (plain files the grader wrote; links are not followed).</summary>
