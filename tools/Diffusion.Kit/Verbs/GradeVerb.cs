@@ -27,13 +27,13 @@ public sealed class GradeVerb : IVerb
           --shard K/N            grade only share K of N (students dealt round-robin by name); `grade merge` joins the shares
         Also writes gallery/ (every student's figures per section, scored by hand), similarity/ (the most similar pairs)
         and prints the throughput (notebooks per hour).
-
-        {GradeMergeCommand.Usage}
         Each notebook runs in a fresh process in its own sandbox, cells going on after failures, then one probe cell
         per hidden test that calls the student's functions on fresh inputs; this process judges what they returned.
         A cell that hangs, runs out of memory or ends the process is skipped in a new attempt, so only the sections it
         breaks lose points. Run as root, each attempt sees only the library, the data and its notebook, under its own
         user id, in its own process and network namespaces.
+
+        {GradeMergeCommand.Usage}
         """;
 
     static long ParseSeed(string text) =>

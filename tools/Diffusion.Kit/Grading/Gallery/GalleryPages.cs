@@ -98,7 +98,8 @@ public static class GalleryPages
         table { border-collapse: collapse; } td, th { border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }
         td.figures img { height: 128px; margin: 0 .3rem .3rem 0; image-rendering: pixelated; border: 1px solid #ccc; }
         input.score { width: 5em; display: block; margin-bottom: .3rem; } textarea.comment { width: 18em; } textarea#csv { width: 100%; font-family: monospace; }
-        input.invalid { outline: 2px solid #c62828; }
+        input.invalid { outline: 2px solid #c62828; } input#max { width: 5em; }
+        .pairs .side { display: flex; gap: .5rem; margin: .3rem 0; } .pairs img { height: 96px; width: auto; image-rendering: pixelated; border: 1px solid #ccc; }
         .side { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; } pre.code { background: #f6f8fa; padding: .5rem; overflow-x: auto; font-size: .85em; margin: 0; }
         pre.code mark { background: #ffe08a; }
         """;

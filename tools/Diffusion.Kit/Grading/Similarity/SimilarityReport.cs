@@ -141,7 +141,7 @@ public static class SimilarityReport
         {
             html.Append(Invariant($"<tr><td>{E(p.A)} · {E(p.B)}</td><td>{E(p.Notebook)}</td><td>{p.Matches.Count}<div class=\"pairs\">"));
             foreach (var (a, b) in p.Matches.Take(6))
-                html.Append($"<div class=\"side\"><img src=\"../gallery/{NotebookFigures.Store}/{a.File}\" alt=\"{E(p.A)} cell {a.Cell}\" height=\"96\"><img src=\"../gallery/{NotebookFigures.Store}/{b.File}\" alt=\"{E(p.B)} cell {b.Cell}\" height=\"96\"></div>");
+                html.Append($"<div class=\"side\"><img src=\"../gallery/{NotebookFigures.Store}/{a.File}\" alt=\"{E(p.A)} cell {a.Cell}\"><img src=\"../gallery/{NotebookFigures.Store}/{b.File}\" alt=\"{E(p.B)} cell {b.Cell}\"></div>");
             html.Append("</div></td></tr>\n");
         }
         if (figures.Count == 0) html.Append("<tr><td colspan=\"3\">No near-identical figures between students.</td></tr>\n");
