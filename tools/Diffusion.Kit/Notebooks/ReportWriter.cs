@@ -251,7 +251,7 @@ public static partial class ReportWriter
 
     static string Escape(string? text) => WebUtility.HtmlEncode(text ?? "");
 
-    const string ErrorCaptureScript = """
+    internal const string ErrorCaptureScript = """
         window.__reportErrors = [];
         window.addEventListener('error', function (e) {
           var t = e.target;
@@ -273,7 +273,7 @@ public static partial class ReportWriter
         }
         """;
 
-    const string CheckScript = """
+    internal const string CheckScript = """
         (function () {
           var expected = parseInt(document.body.getAttribute('data-expected-plots') || '0', 10);
           var tries = 0;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Diffusion.Kit.Grading;
+using Diffusion.Kit.Grading.Scale;
 using Diffusion.Runtime;
 
 namespace Diffusion.Kit.Verbs;
@@ -23,11 +24,16 @@ public sealed class GradeVerb : IVerb
           --memory MB            resident memory per notebook process (default 4096)
           --allow-reference-calls  a solution may call the library's own implementation of what it must write
           --seed N               the secret the probes are drawn from (default: a fresh random one per run)
+          --shard K/N            grade only share K of N (students dealt round-robin by name); `grade merge` joins the shares
+        Also writes gallery/ (every student's figures per section, scored by hand), similarity/ (the most similar pairs)
+        and prints the throughput (notebooks per hour).
         Each notebook runs in a fresh process in its own sandbox, cells going on after failures, then one probe cell
         per hidden test that calls the student's functions on fresh inputs; this process judges what they returned.
         A cell that hangs, runs out of memory or ends the process is skipped in a new attempt, so only the sections it
         breaks lose points. Run as root, each attempt sees only the library, the data and its notebook, under its own
         user id, in its own process and network namespaces.
+
+        {GradeMergeCommand.Usage}
         """;
 
     static long ParseSeed(string text) =>
@@ -39,6 +45,7 @@ public sealed class GradeVerb : IVerb
 
     public async Task<int> RunAsync(Args args, CancellationToken cancel)
     {
+        if (args.Positional is ["merge", ..]) return await GradeMergeCommand.RunAsync(args, cancel);
         if (args.Positional.Count != 1) throw new ArgumentException("grade takes exactly one SUBMISSIONS folder.", "SUBMISSIONS");
         var submissions = Path.GetFullPath(args.Positional[0]);
         var keyDir = Path.GetFullPath(args.String("key") ?? KitPaths.Notebooks);
@@ -53,6 +60,7 @@ public sealed class GradeVerb : IVerb
             Threads: Math.Max(1, Environment.ProcessorCount / jobs),
             AllowReferenceCalls: args.Flag("allow-reference-calls"),
             Secret: args.String("seed") is { } seed ? ParseSeed(seed) : null);
+        var shard = args.String("shard") is { } share ? Shard.Parse(share) : Shard.Whole;
         args.RejectUnknown(Name);
         if (!Directory.Exists(submissions)) throw new ArgumentException($"no folder {submissions}.", "SUBMISSIONS");
 
@@ -61,7 +69,7 @@ public sealed class GradeVerb : IVerb
         var key = await GradingKey.LoadAsync(keyDir, only);
         Console.WriteLine($"Key: {key.Folder}: {string.Join(", ", key.Notebooks.Select(n => $"{n} ({key.Tests[n].Sum(t => t.Points):0.##} points)"))}");
         foreach (var why in key.Ungradable.Values) Console.Error.WriteLine($"warning: {why}");
-        var summary = await Grader.RunAsync(submissions, key, outDir, KitPaths.Root, options, jobs, Console.WriteLine, cancel);
+        var summary = await Grader.RunAsync(submissions, key, outDir, KitPaths.Root, options, jobs, Console.WriteLine, cancel, shard);
 
         Console.WriteLine();
         foreach (var (student, grades) in summary.ByStudent)
@@ -69,6 +77,7 @@ public sealed class GradeVerb : IVerb
                 $"  {student,-24} {grades.Sum(g => g.Earned),6:0.##} / {grades.Sum(g => g.Possible):0.##}"));
         Console.WriteLine($"\nGrades: {Path.Combine(outDir, "grades.csv")} and grades.json; feedback: {Path.Combine(outDir, "feedback")}/STUDENT/index.html");
         Console.WriteLine($"Grading was {summary.Containment}.");
+        if (summary.Throughput is { } speed) Console.WriteLine($"Throughput: {speed.Describe()}.");
         return 0;
     }
 }
