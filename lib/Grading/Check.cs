@@ -42,6 +42,14 @@ public static class Check
             Invariant($"{what} has mean {mean:F4} and std {std:F4}, expected {expectedMean:F4} and {expectedStd:F4} (within {tolerance:g3})."));
     }
 
+    /// <summary>
+    /// The tolerance for a statistic of <paramref name="count"/> random values of spread <paramref name="std"/>: five
+    /// standard errors of their mean (a right answer fails about once in 1.7 million gradings), at least
+    /// <paramref name="floor"/>. A fixed tolerance fails right answers often on small probes; this one scales with them.
+    /// </summary>
+    public static double SampleTolerance(double std, long count, double floor = 0) =>
+        Math.Max(floor, 5 * Math.Abs(std) / Math.Sqrt(Math.Max(1, count)));
+
     /// <summary>A number within a relative tolerance of the reference.</summary>
     public static void Near(double actual, double expected, double relativeTolerance, string what)
     {

@@ -24,12 +24,23 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
             case KitMode.Full:
                 return Train(DigitRecipe.Course(kind, seed), Path.Combine(KitPaths.Out, "train", DigitRecipe.FolderName(kind)), progress, fresh: false);
             default:
-                // Smoke: the same code path with a sliver of the work, so a test run takes seconds.
-                var smoke = DigitRecipe.Course(kind, seed).WithEpochs(2) with { Hidden = 8 };
-                smoke = smoke with { Settings = smoke.Settings with { MaxStepsPerEpoch = 2, BatchSize = 32 } };
-                return Train(smoke, Path.Combine(KitPaths.Out, "smoke", DigitRecipe.FolderName(kind)), progress, fresh: true);
+                return Train(SmokeRecipe(kind, seed), Path.Combine(KitPaths.Out, "smoke", DigitRecipe.FolderName(kind)), progress, fresh: true);
         }
     }
+
+    /// <summary>Smoke mode's recipe: the same code path with a sliver of the work, so a test run takes seconds.</summary>
+    public static DigitRecipe SmokeRecipe(DigitModelKind kind, long seed = 0)
+    {
+        var smoke = DigitRecipe.Course(kind, seed).WithEpochs(2) with { Hidden = 8 };
+        return smoke with { Settings = smoke.Settings with { MaxStepsPerEpoch = 2, BatchSize = 32 } };
+    }
+
+    /// <summary>
+    /// The epochs whose results a notebook shows in <paramref name="mode"/> (the course's, or smoke's): what the grader
+    /// expects a complete submission to have displayed, whatever the notebook itself was told.
+    /// </summary>
+    public static IReadOnlyList<int> EpochsShown(DigitModelKind kind, KitMode mode) =>
+        mode == KitMode.Smoke ? SmokeRecipe(kind).Settings.Snapshots : DigitRecipe.Course(kind).Settings.Snapshots;
 
     /// <summary>
     /// The shipped model of <paramref name="kind"/>: the course's recipe with the width its manifest records, since a

@@ -30,6 +30,18 @@ public static class Timesteps
         return list;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> indices from T-1 down with stride T / count (A.3's strided sampling in that many steps):
+    /// a preview of full sampling at a fraction of its cost.
+    /// </summary>
+    public static int[] Spaced(NoiseSchedule schedule, int count)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        if (count < 1 || count > schedule.Steps)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"count must be a number of steps from 1 to T = {schedule.Steps}.");
+        return Strided(schedule, schedule.Steps / count, schedule.Steps - 1)[..count];
+    }
+
     /// <summary>Every index T-1, T-2, ..., 0 (full sampling; part B adds the final step to the clean image, index -1).</summary>
     public static int[] Full(NoiseSchedule schedule) => Strided(schedule, 1, schedule.Steps - 1);
 

@@ -152,6 +152,25 @@ static class HeadlessChromium
 
     public static Status ReportStatus(string htmlPath)
     {
+        var (dom, exit, stderr) = Load(htmlPath);
+        var match = Regex.Match(dom, $"<pre id=\"{ReportWriter.StatusElementId}\"[^>]*>(.*?)</pre>", RegexOptions.Singleline);
+        if (!match.Success || match.Groups[1].Value.Length == 0)
+            throw new InvalidOperationException($"The report's self-check never ran (exit {exit}). stderr:\n{stderr}");
+        var raw = WebUtility.HtmlDecode(match.Groups[1].Value);
+        using var json = JsonDocument.Parse(raw);
+        var r = json.RootElement;
+        return new Status(
+            r.GetProperty("ok").GetBoolean(),
+            r.GetProperty("images").GetInt32(),
+            r.GetProperty("broken").EnumerateArray().Select(e => e.GetString() ?? "").ToList(),
+            r.GetProperty("plotsDrawn").GetInt32(),
+            r.GetProperty("errors").EnumerateArray().Select(e => e.GetString() ?? "").ToList(),
+            raw);
+    }
+
+    /// <summary>The page's DOM after its scripts ran (chromium's --dump-dom), its exit code and its stderr.</summary>
+    public static (string Dom, int Exit, string Stderr) Load(string htmlPath)
+    {
         var profile = TempDir("chromium-profile");
         var start = new ProcessStartInfo(Executable)
         {
@@ -179,20 +198,7 @@ static class HeadlessChromium
                 throw new TimeoutException("chromium did not finish within 2 minutes.");
             }
             p.WaitForExit();
-            var dom = stdout.Result;
-            var match = Regex.Match(dom, $"<pre id=\"{ReportWriter.StatusElementId}\"[^>]*>(.*?)</pre>", RegexOptions.Singleline);
-            if (!match.Success || match.Groups[1].Value.Length == 0)
-                throw new InvalidOperationException($"The report's self-check never ran (exit {p.ExitCode}). stderr:\n{stderr.Result}");
-            var raw = WebUtility.HtmlDecode(match.Groups[1].Value);
-            using var json = JsonDocument.Parse(raw);
-            var r = json.RootElement;
-            return new Status(
-                r.GetProperty("ok").GetBoolean(),
-                r.GetProperty("images").GetInt32(),
-                r.GetProperty("broken").EnumerateArray().Select(e => e.GetString() ?? "").ToList(),
-                r.GetProperty("plotsDrawn").GetInt32(),
-                r.GetProperty("errors").EnumerateArray().Select(e => e.GetString() ?? "").ToList(),
-                raw);
+            return (stdout.Result, p.ExitCode, stderr.Result);
         }
         finally
         {

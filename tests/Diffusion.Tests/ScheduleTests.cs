@@ -89,6 +89,29 @@ public class ScheduleTimestepsTests
     }
 
     [Theory]
+    [InlineData(10, 30)]
+    [InlineData(30, 10)]
+    [InlineData(100, 3)]
+    [InlineData(7, 42)]
+    public void SpacedStepsAreThatManyFromTheTopWithStrideTOverCount(int count, int stride)
+    {
+        var schedule = NoiseSchedule.Linear(300, 1e-4, 0.02);
+        var ts = Timesteps.Spaced(schedule, count);
+        Assert.Equal(count, ts.Length);
+        Assert.Equal(299, ts[0]);
+        Assert.All(ts.Zip(ts.Skip(1)), p => Assert.Equal(stride, p.First - p.Second));
+    }
+
+    [Fact]
+    public void SpacedStepsOfTAreFullSamplingAndOutsideOneToTAreRefused()
+    {
+        var schedule = NoiseSchedule.Linear(300, 1e-4, 0.02);
+        Assert.Equal(Timesteps.Full(schedule), Timesteps.Spaced(schedule, 300));
+        foreach (var bad in new[] { 0, 301 })
+            Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => Timesteps.Spaced(schedule, bad)).ParamName);
+    }
+
+    [Theory]
     [InlineData(1, 1000, 999)]
     [InlineData(7, 143, 994)]
     [InlineData(1000, 1, 0)]

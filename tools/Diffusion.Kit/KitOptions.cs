@@ -11,13 +11,17 @@ namespace Diffusion.Kit;
 /// </summary>
 public static class KitOptions
 {
-    /// <summary>A verb: its name, its description (the first line is its summary in the verb list), what it takes and what it runs.</summary>
+    /// <summary>
+    /// A verb: its name, its description (the first line is its summary in the verb list), what it takes (options,
+    /// arguments, and commands for its parts) and what it runs.
+    /// </summary>
     public static Command Verb(string name, string description, Func<ParseResult, CancellationToken, Task<int>> run, params Symbol[] takes)
     {
         var command = new Command(name, description);
         foreach (var symbol in takes)
         {
             if (symbol is Option option) command.Add(option);
+            else if (symbol is Command part) command.Add(part);   // a verb's part, like `grade merge`
             else command.Add((Argument)symbol);
         }
         command.SetAction(run);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Diffusion.Kit.Grading.Gallery;
 using Diffusion.Kit.Notebooks;
 
 namespace Diffusion.Kit.Grading;
@@ -14,20 +15,24 @@ public static class Feedback
 {
     public static string StudentFolder(string outDir, string student) => Path.Combine(outDir, "feedback", SafeName(student));
 
-    public static void WriteStudent(string outDir, string student, IReadOnlyList<NotebookGrade> grades, PlotlyScript plotly, string containment)
+    /// <param name="rubric">The points staff gave this student's figures by hand (gallery pages), if any.</param>
+    public static void WriteStudent(string outDir, string student, IReadOnlyList<NotebookGrade> grades, PlotlyScript plotly, string containment,
+        IReadOnlyList<RubricScore>? rubric = null)
     {
+        rubric ??= [];
         var folder = StudentFolder(outDir, student);
         Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "feedback.md"), Markdown(student, grades, containment));
+        File.WriteAllText(Path.Combine(folder, "feedback.md"), Markdown(student, grades, containment, rubric));
         var runs = grades.Where(g => g.Run is not null).Select(g => g.Run! with { Name = g.Notebook }).ToList();
         ReportWriter.Write(folder, Path.Combine(folder, "notebooks"), runs, plotly,
-            title: $"Feedback for {student}", preambleHtml: Html(grades, containment), command: "dotnet run --project tools/Diffusion.Kit -- grade");
+            title: $"Feedback for {student}", preambleHtml: Html(grades, containment, rubric), command: "dotnet run --project tools/Diffusion.Kit -- grade");
     }
 
-    public static string Markdown(string student, IReadOnlyList<NotebookGrade> grades, string containment)
+    public static string Markdown(string student, IReadOnlyList<NotebookGrade> grades, string containment, IReadOnlyList<RubricScore>? rubric = null)
     {
+        rubric ??= [];
         var md = new StringBuilder();
-        md.Append(Invariant($"# Feedback for {student}\n\nTotal: **{grades.Sum(g => g.Earned):0.##} / {grades.Sum(g => g.Possible):0.##}** points.\n"));
+        md.Append(Invariant($"# Feedback for {student}\n\nTotal: **{grades.Sum(g => g.Earned) + rubric.Sum(r => r.Score):0.##} / {grades.Sum(g => g.Possible) + rubric.Sum(r => r.Max):0.##}** points.\n"));
         foreach (var g in grades)
         {
             md.Append(Invariant($"\n## {g.Notebook}: {g.Earned:0.##} / {g.Possible:0.##}\n\n"));
@@ -43,14 +48,20 @@ public static class Feedback
                 foreach (var c in broken) md.Append($"- cell {c.Cell} (`{c.FirstLine}`): {c.Error}\n");
             }
         }
+        if (rubric.Count > 0)
+        {
+            md.Append("\n## Figures graded by hand\n\n| Notebook | Section | Points | Comment |\n|---|---|---|---|\n");
+            foreach (var r in rubric)
+                md.Append(Invariant($"| {Cell(r.Notebook)} | {Cell(r.Section)} | {r.Score:0.##} / {r.Max:0.##} | {Cell(r.Comment)} |\n"));
+        }
         md.Append($"\n_Grading: {containment}._\n");
         return md.ToString();
     }
 
-    static string Html(IReadOnlyList<NotebookGrade> grades, string containment)
+    static string Html(IReadOnlyList<NotebookGrade> grades, string containment, IReadOnlyList<RubricScore> rubric)
     {
         var html = new StringBuilder("<section class=\"grades\">\n");
-        html.Append(Invariant($"<p class=\"total\">Total: <strong>{grades.Sum(g => g.Earned):0.##} / {grades.Sum(g => g.Possible):0.##}</strong> points.</p>\n"));
+        html.Append(Invariant($"<p class=\"total\">Total: <strong>{grades.Sum(g => g.Earned) + rubric.Sum(r => r.Score):0.##} / {grades.Sum(g => g.Possible) + rubric.Sum(r => r.Max):0.##}</strong> points.</p>\n"));
         html.Append("<table class=\"index\">\n<tr><th>Notebook</th><th>Section</th><th>Points</th><th>What happened</th></tr>\n");
         foreach (var g in grades)
             foreach (var t in g.Tests)
@@ -58,6 +69,8 @@ public static class Feedback
                 var cls = t.Reason is null ? "ok" : "failed";
                 html.Append(Invariant($"<tr><td>{E(g.Notebook)}</td><td>{E(t.Section)}</td><td class=\"{cls}\">{t.Earned:0.##} / {t.Points:0.##}</td><td>{E(t.Reason ?? "passed")}</td></tr>\n"));
             }
+        foreach (var r in rubric)
+            html.Append(Invariant($"<tr><td>{E(r.Notebook)}</td><td>{E(r.Section)} (by hand)</td><td>{r.Score:0.##} / {r.Max:0.##}</td><td>{E(r.Comment.Length > 0 ? r.Comment : "no comment")}</td></tr>\n"));
         html.Append("</table>\n");
         foreach (var g in grades.Where(g => g.Notes.Count > 0 || g.Submission is null))
         {
@@ -69,15 +82,19 @@ public static class Feedback
         return html.ToString();
     }
 
+    /// <param name="rubric">Points given by hand in the gallery pages: one column per (notebook, section) that has any, counted in the totals.</param>
     public static void WriteSummary(string outDir, GradingKey key, IReadOnlyDictionary<string, IReadOnlyList<NotebookGrade>> byStudent,
-        IReadOnlyList<string> unmatched, string containment)
+        IReadOnlyList<string> unmatched, string containment, IReadOnlyList<RubricScore>? rubric = null)
     {
+        rubric ??= [];
+        var byHand = rubric.GroupBy(r => (r.Notebook, r.Section)).Select(g => (g.Key.Notebook, g.Key.Section, Max: g.Max(r => r.Max))).ToList();
         Directory.CreateDirectory(outDir);
         var due = byStudent.Values.SelectMany(g => g).Select(g => g.Notebook).ToHashSet();
         var columns = key.Notebooks.Where(due.Contains).SelectMany(n => key.Tests[n].GroupBy(t => t.Section)
             .Select(g => (Notebook: n, Section: g.Key, Possible: g.Sum(t => t.Points)))).ToList();
         var csv = new StringBuilder("student");
         foreach (var c in columns) csv.Append(',').Append(Csv(Invariant($"{c.Notebook}: {c.Section} ({c.Possible:0.##})")));
+        foreach (var c in byHand) csv.Append(',').Append(Csv(Invariant($"{c.Notebook}: {c.Section}, by hand ({c.Max:0.##})")));
         csv.Append(",total,possible\n");
         foreach (var (student, grades) in byStudent)
         {
@@ -87,7 +104,10 @@ public static class Feedback
                 var earned = grades.Where(g => g.Notebook == c.Notebook).SelectMany(g => g.Tests).Where(t => t.Section == c.Section).Sum(t => t.Earned);
                 csv.Append(Invariant($",{earned:0.##}"));
             }
-            csv.Append(Invariant($",{grades.Sum(g => g.Earned):0.##},{grades.Sum(g => g.Possible):0.##}\n"));
+            var mine = rubric.Where(r => r.Student == student).ToList();
+            foreach (var c in byHand)
+                csv.Append(mine.FirstOrDefault(r => r.Notebook == c.Notebook && r.Section == c.Section) is { } r ? Invariant($",{r.Score:0.##}") : ",");
+            csv.Append(Invariant($",{grades.Sum(g => g.Earned) + mine.Sum(r => r.Score):0.##},{grades.Sum(g => g.Possible) + mine.Sum(r => r.Max):0.##}\n"));
         }
         NotebookExecutor.WriteAtomically(Path.Combine(outDir, "grades.csv"), csv.ToString());
 
@@ -97,8 +117,8 @@ public static class Feedback
             students = byStudent.Select(p => new
             {
                 student = p.Key,
-                earned = p.Value.Sum(g => g.Earned),
-                possible = p.Value.Sum(g => g.Possible),
+                earned = p.Value.Sum(g => g.Earned) + rubric.Where(r => r.Student == p.Key).Sum(r => r.Score),
+                possible = p.Value.Sum(g => g.Possible) + rubric.Where(r => r.Student == p.Key).Sum(r => r.Max),
                 feedback = Path.GetRelativePath(outDir, Path.Combine(StudentFolder(outDir, p.Key), "index.html")),
                 notebooks = p.Value.Select(g => new
                 {
@@ -110,6 +130,7 @@ public static class Feedback
                     tests = g.Tests,
                     notes = g.Notes,
                 }),
+                byHand = rubric.Where(r => r.Student == p.Key).Select(r => new { notebook = r.Notebook, section = r.Section, score = r.Score, max = r.Max, comment = r.Comment }),
             }),
             unmatched = unmatched.Select(Path.GetFileName),
         };

@@ -21,7 +21,8 @@ public sealed record CellResult(int Cell, string FirstLine, double Seconds, Note
 
 /// <summary>
 /// What a notebook run produced: written by the child process beside the .ipynb as NAME.run.json,
-/// read back by the parent for the summary and the report.
+/// read back by the parent for the summary and the report. <see cref="ReplayedFrom"/> is set when `run` replayed a
+/// stored run instead of executing the notebook (<see cref="NotebookCache"/>): when that run was made.
 /// </summary>
 public sealed record NotebookResult(
     string Name,
@@ -32,7 +33,8 @@ public sealed record NotebookResult(
     IReadOnlyList<CellResult> Cells,
     int? FailedCell = null,
     string? FailedCellFirstLine = null,
-    string? Error = null)
+    string? Error = null,
+    DateTime? ReplayedFrom = null)
 {
     static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 

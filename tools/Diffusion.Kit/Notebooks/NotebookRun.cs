@@ -4,7 +4,7 @@ namespace Diffusion.Kit.Notebooks;
 
 /// <summary>What `run` was asked to do.</summary>
 public sealed record RunOptions(IReadOnlyList<string> Notebooks, KitMode Mode, TimeSpan CellTimeout, string OutDir, bool WriteReport = true,
-    NotebookKernel Kernel = NotebookKernel.Kit);
+    NotebookKernel Kernel = NotebookKernel.Kit, NotebookCache? Cache = null);
 
 /// <summary>What `run` did: one result per notebook, in order, and where the report went.</summary>
 public sealed record RunSummary(IReadOnlyList<NotebookResult> Results, string NotebooksDir, string? ReportPath, string? ReportProblem)
@@ -55,9 +55,17 @@ public static class NotebookRun
         foreach (var path in options.Notebooks)
         {
             var name = Path.GetFileNameWithoutExtension(path);
+            var key = options.Cache is null ? null : NotebookCache.Key(path, options.Mode, options.Kernel);
+            if (key is not null && options.Cache!.TryReplay(name, key, notebooksDir) is { } replayed)
+            {
+                results.Add(replayed);
+                log($"{name}: cached (the run of {replayed.ReplayedFrom:yyyy-MM-dd HH:mm} UTC, same notebook, library, data and models)");
+                continue;
+            }
             log($"{name}: running ({options.Mode.Name()} mode, {options.Kernel.Name()} kernel, cell limit {options.CellTimeout.TotalSeconds:0} s)");
             var result = await NotebookProcess.RunAsync(path, notebooksDir, options.Mode, options.CellTimeout, log, cancel, options.Kernel);
             results.Add(result);
+            if (key is not null) options.Cache!.Store(name, key, notebooksDir, result);
             log(result.Status == NotebookStatus.Ok
                 ? $"{name}: ok in {result.Seconds:0.0} s"
                 : $"{name}: {Describe(result)}");

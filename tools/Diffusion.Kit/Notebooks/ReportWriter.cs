@@ -67,7 +67,7 @@ public static partial class ReportWriter
         {
             var (cls, label) = StatusLabel(r.Status);
             page.Append(string.Create(CultureInfo.InvariantCulture,
-                $"<tr><td><a href=\"#{Anchor(r.Name)}\">{Escape(r.Name)}</a></td><td class=\"{cls}\">{label}</td><td>{r.Seconds:0.0} s</td><td><a href=\"{Escape(RelativeIpynb(reportDir, notebooksDir, r.Name))}\">{Escape(r.Name)}.ipynb</a></td></tr>\n"));
+                $"<tr><td><a href=\"#{Anchor(r.Name)}\">{Escape(r.Name)}</a></td><td class=\"{cls}\">{label}</td><td>{r.Seconds:0.0} s{(r.ReplayedFrom is null ? "" : " (cached)")}</td><td><a href=\"{Escape(RelativeIpynb(reportDir, notebooksDir, r.Name))}\">{Escape(r.Name)}.ipynb</a></td></tr>\n"));
         }
         page.Append("</table>\n</nav>\n<main>\n");
         page.Append(body);
@@ -91,6 +91,9 @@ public static partial class ReportWriter
         html.Append($"<section id=\"{Anchor(result.Name)}\">\n<h2>{Escape(result.Name)} <span class=\"badge {cls}\">{label}</span></h2>\n");
         if (result.Status != NotebookStatus.Ok)
             html.Append($"<div class=\"failure\">{Escape(NotebookRun.Describe(result))}</div>\n");
+        if (result.ReplayedFrom is { } when)
+            html.Append(string.Create(CultureInfo.InvariantCulture,
+                $"<p class=\"cached\">Cached: every figure below is from the run of {when:yyyy-MM-dd HH:mm} UTC, replayed because the notebook, library, kit, data and models are byte for byte the same (<code>run --no-cache</code> executes it again).</p>\n"));
 
         var ipynb = Path.Combine(notebooksDir, result.Name + ".ipynb");
         if (!File.Exists(ipynb))
@@ -248,7 +251,7 @@ public static partial class ReportWriter
 
     static string Escape(string? text) => WebUtility.HtmlEncode(text ?? "");
 
-    const string ErrorCaptureScript = """
+    internal const string ErrorCaptureScript = """
         window.__reportErrors = [];
         window.addEventListener('error', function (e) {
           var t = e.target;
@@ -270,7 +273,7 @@ public static partial class ReportWriter
         }
         """;
 
-    const string CheckScript = """
+    internal const string CheckScript = """
         (function () {
           var expected = parseInt(document.body.getAttribute('data-expected-plots') || '0', 10);
           var tries = 0;

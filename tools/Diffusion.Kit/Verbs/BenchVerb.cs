@@ -19,10 +19,12 @@ namespace Diffusion.Kit.Verbs;
 /// </summary>
 public sealed class BenchVerb : IVerb
 {
-    static readonly string[] Phases = ["quality", "flow", "throughput", "sampling", "memory"];
+    static readonly string[] Phases = ["quality", "flow", "preview", "throughput", "sampling", "memory", "notebooks"];
+    /// <summary>Every phase but notebooks, which takes minutes.</summary>
+    static readonly string[] DefaultPhases = Phases.Where(p => p != "notebooks").ToArray();
 
     readonly Option<string> _only = KitOptions.Word("--only", "the phases to run, comma-separated", ParsePhases,
-        string.Join(',', Phases), string.Join(',', Phases));
+        string.Join(',', DefaultPhases), string.Join(',', Phases));
     readonly Option<string?> _out = KitOptions.TextOrNull("--out", "where the JSON goes (default out/bench/bench.json)", "FILE");
     readonly Option<long> _seed = KitOptions.Long("--seed", "the samples' seed", 0);
 
@@ -37,9 +39,12 @@ public sealed class BenchVerb : IVerb
                       10, 30, 100 and 300 network evaluations (Euler steps / strided DDPM steps), in one table
           throughput  kit trainer vs. a bare TorchSharp loop, same model and batch, interleaved rounds (DDPM
                       time model, one-step model, flow-matching time model)
+          preview     seconds of B2-B5's preview cells (20 samples, 30 steps; target <= 10 s) and at 300 steps
           sampling    seconds to sample 40 class-conditioned digits with guidance over 300 steps
           memory      resident memory after 200 and 2,000 training steps (DDPM and flow-matching objectives); after
                       1 and 8 sampling runs
+          notebooks   the main job: every notebook, pretrained, its seconds and its first cell's (cold start); the
+                      total (target <= 300 s). Not in the default set (it takes minutes): name it with --only
         Writes JSON to out/bench/bench.json (or --out).
         """, Run, _only, _out, _seed);
 
@@ -63,10 +68,12 @@ public sealed class BenchVerb : IVerb
         _results["machine"] = TrainingManifest.MachineDescription();
         if (only.Contains("quality")) Quality(seed);
         if (only.Contains("flow")) Flow(seed);
+        if (only.Contains("preview")) PreviewBench.Run(Report, seed);
         if (only.Contains("sampling")) SamplingSpeed(seed);
         // Memory before throughput, so its readings start after the small evaluation phases, not the batch-256 rounds.
         if (only.Contains("memory")) Memory(seed, cancel);
         if (only.Contains("throughput")) Throughput(seed, cancel);
+        if (only.Contains("notebooks")) NotebookBench.RunAsync(Report, cancel).GetAwaiter().GetResult();
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         File.WriteAllText(outFile, JsonSerializer.Serialize(_results, new JsonSerializerOptions { WriteIndented = true }));
@@ -159,7 +166,7 @@ public sealed class BenchVerb : IVerb
             using (var r = DigitFlowSampling.Sample(flowClass, seed, asked, steps: n)) fm = HitRate(r.Image);
             using (var generator = new Generator((ulong)seed))
             using (var r = Sampling.Sampler.Sample(ddpm.Guided(Sampling.Conditioning.Classes(asked), 5), asked.Length, generator,
-                Diffusion.Schedules.Timesteps.Strided(ddpm.Schedule, ddpm.Schedule.Steps / n, ddpm.Schedule.Steps - 1), Sampling.SamplerOptions.PartB))
+                Diffusion.Schedules.Timesteps.Spaced(ddpm.Schedule, n), Sampling.SamplerOptions.PartB))
                 dd = HitRate(r.Image);
             table.Add(new() { ["steps"] = n, ["flow_matching"] = fm, ["ddpm"] = dd });
             shown.Add($"{n,-8}{fm,-28:P0}{dd,-20:P0}", n.ToString(), fm.ToString("P0"), dd.ToString("P0"));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Diffusion.Kit.Grading;
+using Diffusion.Kit.Grading.Scale;
 using Diffusion.Kit.Terminal;
 using Diffusion.Runtime;
 
@@ -25,6 +26,8 @@ public sealed class GradeVerb : IVerb
     readonly Option<bool> _allowReferenceCalls = KitOptions.Flag("--allow-reference-calls",
         "a solution may call the library's own implementation of what it must write");
     readonly Option<long?> _seed = KitOptions.LongOrNull("--seed", "the secret the probes are drawn from (default: a fresh random one per run)", 0);
+    readonly Option<Shard> _shard = KitOptions.Parsed("--shard",
+        "grade only share K of N (students dealt round-robin by name); `grade merge` joins the shares", Shard.Parse, "1/1", "K/N");
 
     public Command Command { get; }
 
@@ -35,7 +38,10 @@ public sealed class GradeVerb : IVerb
         A cell that hangs, runs out of memory or ends the process is skipped in a new attempt, so only the sections it
         breaks lose points. Run as root, each attempt sees only the library, the data and its notebook, under its own
         user id, in its own process and network namespaces.
-        """, RunAsync, _submissions, _key, _notebook, _out, _jobs, _mode, _cellTimeout, _submissionTimeout, _memory, _allowReferenceCalls, _seed);
+        Also writes gallery/ (every student's figures per section, scored by hand), similarity/ (the most similar pairs)
+        and prints the throughput (notebooks per hour). `grade merge --help` shows how shards are joined.
+        """, RunAsync, _submissions, _key, _notebook, _out, _jobs, _mode, _cellTimeout, _submissionTimeout, _memory, _allowReferenceCalls, _seed, _shard,
+        GradeMergeCommand.Build());
 
     static int DefaultJobs => Math.Max(1, Environment.ProcessorCount / 2);
 
@@ -53,6 +59,7 @@ public sealed class GradeVerb : IVerb
             Threads: Math.Max(1, Environment.ProcessorCount / jobs),
             AllowReferenceCalls: parse.GetValue(_allowReferenceCalls),
             Secret: parse.GetValue(_seed));
+        var shard = parse.GetValue(_shard)!;
         if (!Directory.Exists(submissions)) throw new ArgumentException($"no folder {submissions}.", "SUBMISSIONS");
 
         DataVerb.EnsurePresent();
@@ -60,7 +67,7 @@ public sealed class GradeVerb : IVerb
         var key = await GradingKey.LoadAsync(keyDir, only);
         Console.WriteLine($"Key: {key.Folder}: {string.Join(", ", key.Notebooks.Select(n => $"{n} ({key.Tests[n].Sum(t => t.Points):0.##} points)"))}");
         foreach (var why in key.Ungradable.Values) Console.Error.WriteLine($"warning: {why}");
-        var summary = await Grader.RunAsync(submissions, key, outDir, KitPaths.Root, options, jobs, Console.WriteLine, cancel);
+        var summary = await Grader.RunAsync(submissions, key, outDir, KitPaths.Root, options, jobs, Console.WriteLine, cancel, shard);
 
         Console.WriteLine();
         var table = new TerminalTable("student", "points", "of").AlignRight(1, 2);
@@ -73,6 +80,7 @@ public sealed class GradeVerb : IVerb
         table.Write();
         Console.WriteLine($"\nGrades: {Path.Combine(outDir, "grades.csv")} and grades.json; feedback: {Path.Combine(outDir, "feedback")}/STUDENT/index.html");
         Console.WriteLine($"Grading was {summary.Containment}.");
+        if (summary.Throughput is { } speed) Console.WriteLine($"Throughput: {speed.Describe()}.");
         return 0;
     }
 }

@@ -26,6 +26,9 @@ public sealed class RunVerb : IVerb
         min: 1, helpName: "SECONDS");
     readonly Option<string?> _out = KitOptions.TextOrNull("--out", "output folder (default out/): DIR/notebooks/NAME.ipynb, DIR/report/index.html", "DIR");
     readonly Option<bool> _noReport = KitOptions.Flag("--no-report", "skip the report");
+    readonly Option<bool> _noCache = KitOptions.Flag("--no-cache",
+        "execute every notebook; by default a pretrained run replays a notebook whose text, library, kit, data and models " +
+        "are the same as a stored successful run's (the report marks it cached); smoke and full runs always execute");
 
     public Command Command { get; }
 
@@ -33,7 +36,7 @@ public sealed class RunVerb : IVerb
         execute the notebooks headless; write out/notebooks/*.ipynb and out/report/index.html
         Each notebook runs in its own process with a fresh C# kernel whose working folder is the notebook's.
         Exit code 0 when every notebook succeeded, 1 otherwise.
-        """, RunAsync, _names, _track, _mode, _kernel, _cellTimeout, _out, _noReport);
+        """, RunAsync, _names, _track, _mode, _kernel, _cellTimeout, _out, _noReport, _noCache);
 
     public static int DefaultCellTimeout(KitMode mode) => mode == KitMode.Smoke ? 180 : 600;
 
@@ -43,6 +46,7 @@ public sealed class RunVerb : IVerb
         var timeout = parse.GetValue(_cellTimeout) ?? DefaultCellTimeout(mode);
         var outDir = Path.GetFullPath(parse.GetValue(_out) ?? KitPaths.Out);
         bool report = !parse.GetValue(_noReport);
+        bool cache = !parse.GetValue(_noCache) && mode == KitMode.Pretrained;
         var kernel = NotebookKernels.Parse(parse.GetValue(_kernel)!, "--kernel");
         var track = CourseTracks.Parse(parse.GetValue(_track)!, "--track");
         var notebooks = NotebookRun.Resolve(parse.GetValue(_names)!, KitPaths.Notebooks).Where(p => track.Includes(p)).ToList();
@@ -54,17 +58,24 @@ public sealed class RunVerb : IVerb
             Console.Error.WriteLine($"warning: {library} is missing, so notebooks cannot reference the library. " +
                                     "Build it with `dotnet build` (running the kit with `dotnet run --project tools/Diffusion.Kit` builds it too).");
 
-        var options = new RunOptions(notebooks, mode, TimeSpan.FromSeconds(timeout), outDir, report, kernel);
+        var options = new RunOptions(notebooks, mode, TimeSpan.FromSeconds(timeout), outDir, report, kernel, cache ? NotebookCache.Default : null);
+        var wall = System.Diagnostics.Stopwatch.StartNew();
         var summary = await NotebookRun.RunAsync(options, Console.WriteLine, cancel);
+        wall.Stop();
 
         Console.WriteLine();
-        var table = new TerminalTable("status", "notebook", "seconds").AlignRight(2);
+        var table = new TerminalTable("status", "notebook", "seconds", "").AlignRight(2);
         foreach (var r in summary.Results)
         {
             string status = r.Status == NotebookStatus.Ok ? "ok" : r.Status.ToString().ToLowerInvariant();
-            table.Add(string.Create(CultureInfo.InvariantCulture, $"  {status,-9} {r.Name,-28} {r.Seconds,7:0.0} s"),
-                status, r.Name, r.Seconds.ToString("0.0", CultureInfo.InvariantCulture));
+            string cached = r.ReplayedFrom is null ? "" : "cached";
+            table.Add(string.Create(CultureInfo.InvariantCulture, $"  {status,-9} {r.Name,-28} {r.Seconds,7:0.0} s{(cached == "" ? "" : "  " + cached)}"),
+                status, r.Name, r.Seconds.ToString("0.0", CultureInfo.InvariantCulture), cached);
         }
+        int replayed = summary.Results.Count(r => r.ReplayedFrom is not null);
+        table.Add(string.Create(CultureInfo.InvariantCulture,
+                $"  {"total",-9} {summary.Results.Count + " notebooks",-28} {wall.Elapsed.TotalSeconds,7:0.0} s  (with process starts and the report; {replayed} cached)"),
+            "total", $"{summary.Results.Count} notebooks", wall.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture), $"{replayed} cached");
         table.Write($"Notebooks ({mode.Name()} mode, {kernel.Name()} kernel):");
         foreach (var r in summary.Results.Where(r => r.Status != NotebookStatus.Ok))
             Console.Error.WriteLine($"\n{r.Name} {NotebookRun.Describe(r)}");
