@@ -137,9 +137,9 @@ public class GradingScaleUnitTests
     [Fact]
     public async Task TheAutograderVerbRefusesAVisibilityGradescopeDoesNotKnow()
     {
-        var e = await Assert.ThrowsAsync<ArgumentException>(() => new AutograderVerb().RunAsync(new Args(["--visibility", "public"]), CancellationToken.None));
-        Assert.Equal("--visibility", e.ParamName);
-        Assert.Contains("after_due_date", e.Message);
+        var error = new StringWriter();
+        Assert.Equal(KitCommandLine.ExitBadInput, await KitCommandLine.RunAsync(["autograder", "--visibility", "public"], error));
+        Assert.Contains("--visibility must be visible, hidden, after_due_date or after_published, got 'public'", error.ToString());
     }
 
     [Fact]

@@ -321,19 +321,21 @@ public sealed class TextToImageTests : IDisposable
     [Fact]
     public async Task VerbsNameTheProblemWithBadInput()
     {
-        var unknown = await Assert.ThrowsAsync<ArgumentException>(() => new SampleVerb().RunAsync(new Args(["--model", "txt"]), default));
-        Assert.Contains("text", unknown.Message);
-        var empty = await Assert.ThrowsAsync<ArgumentException>(() => new SampleVerb().RunAsync(new Args(["--model", "text", "--prompt", ""]), default));
-        Assert.Contains("null prompt", empty.Message);
-        var none = await Assert.ThrowsAsync<ArgumentException>(() => new SampleVerb().RunAsync(new Args(["--model", "text"]), default));
-        Assert.Contains("--prompt", none.Message);
-        var start = await Assert.ThrowsAsync<ArgumentException>(() =>
-            new TrainVerb().RunAsync(new Args(["text", "--start-from", Path.Combine(_folder, "missing.weights")]), default));
-        Assert.Equal("start-from", start.ParamName);
-        Assert.Contains("missing.weights", start.Message);
-        var concept = await Assert.ThrowsAsync<ArgumentException>(() =>
-            new EvaluateTextVerb().RunAsync(new Args(["--concepts", "rocket,unicorns", "--from", _folder]), default));
-        Assert.Contains("unicorns", concept.Message);
+        // The kit in this process: bad input ends with exit code 2 and a message on its error writer.
+        async Task<string> Refused(params string[] args)
+        {
+            var error = new StringWriter();
+            int code = await KitCommandLine.RunAsync(args, error);
+            Assert.True(code == KitCommandLine.ExitBadInput, $"kit {string.Join(' ', args)} exited {code}, not {KitCommandLine.ExitBadInput}: {error}");
+            return error.ToString();
+        }
+        Assert.Contains("text", await Refused("sample", "--model", "txt"));
+        Assert.Contains("null prompt", await Refused("sample", "--model", "text", "--prompt", ""));
+        Assert.Contains("--prompt", await Refused("sample", "--model", "text"));
+        var start = await Refused("train", "text", "--start-from", Path.Combine(_folder, "missing.weights"));
+        Assert.Contains("--start-from", start);
+        Assert.Contains("missing.weights", start);
+        Assert.Contains("unicorns", await Refused("evaluate-text", "--concepts", "rocket,unicorns", "--from", _folder));
     }
 
     [Fact]

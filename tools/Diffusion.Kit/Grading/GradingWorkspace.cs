@@ -50,7 +50,7 @@ public sealed class GradingWorkspace : IDisposable
     {
         bool confined = Unix.IsRoot && CanConfine(log);
         var root = Directory.CreateTempSubdirectory("diffusion-grade-").FullName;
-        File.SetUnixFileMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Unix.SetMode(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var kitBin = Path.GetDirectoryName(typeof(GradingWorkspace).Assembly.Location)!;
         var library = Path.Combine(kitRoot, "artifacts", "lib");
         var data = Path.Combine(kitRoot, "data");
@@ -78,11 +78,11 @@ public sealed class GradingWorkspace : IDisposable
         uint user = _users?.Next() ?? 0;
         if (Confined)
         {
-            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
+            Unix.SetMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherExecute);
             foreach (var sub in new[] { "notebooks", "out", "home" })
             {
                 Unix.ChangeOwner(Path.Combine(folder, sub), user);
-                File.SetUnixFileMode(Path.Combine(folder, sub), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+                Unix.SetMode(Path.Combine(folder, sub), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             }
         }
         else
@@ -219,7 +219,7 @@ public sealed class GradingWorkspace : IDisposable
         try
         {
             foreach (var dir in Directory.EnumerateDirectories(sandbox.Folder, "*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
-                try { File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                try { Unix.SetMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             Directory.Delete(sandbox.Folder, recursive: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }

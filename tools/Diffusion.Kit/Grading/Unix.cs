@@ -25,6 +25,12 @@ public static class Unix
 
     public static bool IsRoot => OperatingSystem.IsLinux() && GetEffectiveUserId() == 0;
 
+    /// <summary>Sets a file's or folder's permission bits; Windows has none (and never confines, as it is never root here).</summary>
+    public static void SetMode(string path, UnixFileMode mode)
+    {
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, mode);
+    }
+
     public static void ChangeOwner(string path, uint user)
     {
         if (Chown(path, user, user) != 0)

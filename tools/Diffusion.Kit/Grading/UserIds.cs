@@ -19,7 +19,7 @@ public sealed class UserIds : IDisposable
     public static UserIds Claim()
     {
         Directory.CreateDirectory(Folder);
-        File.SetUnixFileMode(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Unix.SetMode(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         int start = Random.Shared.Next((int)Blocks);
         for (int k = 0; k < Blocks; k++)
         {

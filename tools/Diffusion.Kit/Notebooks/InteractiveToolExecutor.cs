@@ -194,7 +194,7 @@ public sealed class InteractiveToolExecutor(string notebookPath, string notebook
                     // Compiler warnings reach a student as diagnostics; the kit's cells must compile without any.
                     foreach (var d in e["diagnostics"]?.AsArray() ?? [])
                         if (string.Equals(d?["severity"]?.GetValue<string>(), "warning", StringComparison.OrdinalIgnoreCase))
-                            AppendStream("stderr", $"warning {d["code"]}: {d["message"]}\n");
+                            AppendStream("stderr", $"warning {d?["code"]}: {d?["message"]}\n");
                     break;
                 case "CommandFailed" when !_failed:
                     _failed = true;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Diffusion.Runtime;
 using Diffusion.TextToImage;
@@ -11,24 +12,28 @@ namespace Diffusion.Kit.Verbs;
 /// </summary>
 public sealed class BenchText64Verb : IVerb
 {
-    public string Name => "bench-text-64";
-    public string Summary => "print the 64x64 text-to-image network's forward, training and sampling speed";
-    public string Usage => """
-        bench-text-64 [--threads N] [--channels C0,C1,C2,C3] [--embedding E] [--rounds R] [--from FILE]
-          --threads   torch threads (default: libtorch's, 2 here)
-          --channels  the network's channels at 64/32/16/8 pixels (default the recipe's)
-          --from      a weights file to sample from (default: a fresh network; speed does not depend on the weights)
-        """;
+    static readonly TextToImage64Recipe Recipe = TextToImage64Recipe.Default();
 
-    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    readonly Option<int?> _threads = KitOptions.IntOrNull("--threads", "torch threads (default: libtorch's, one per core)", 1, 256);
+    readonly Option<string> _channels = KitOptions.Word("--channels", "the network's channels at 64/32/16/8 pixels",
+        c => TextToImage64Recipe.ParseChannels(c, "channels"), string.Join(',', Recipe.Channels), "C0,C1,C2,C3");
+    readonly Option<int> _embedding = KitOptions.Int("--embedding", "the network's embedding width", Recipe.Embedding, 8, 4096, "E");
+    readonly Option<int> _rounds = KitOptions.Int("--rounds", "timed rounds per measurement (the median is printed)", 5, 1, 1000, "R");
+    readonly Option<string?> _from = KitOptions.TextOrNull("--from",
+        "a weights file to sample from (default: a fresh network; speed does not depend on the weights)", "FILE");
+
+    public Command Command { get; }
+
+    public BenchText64Verb() => Command = KitOptions.Verb("bench-text-64",
+        "print the 64x64 text-to-image network's forward, training and sampling speed", Run, _threads, _channels, _embedding, _rounds, _from);
+
+    int Run(ParseResult parse, CancellationToken cancel)
     {
-        int? threads = args.Has("threads") ? args.Int("threads", 2, 1, 256) : null;
-        var recipe = TextToImage64Recipe.Default();
-        int[] channels = args.String("channels") is { } text ? TextToImage64Recipe.ParseChannels(text, "channels") : recipe.Channels;
-        int embedding = args.Int("embedding", recipe.Embedding, 8, 4096);
-        int rounds = args.Int("rounds", 5, 1, 1000);
-        string? from = args.String("from");
-        args.RejectUnknown(Name);
+        int? threads = parse.GetValue(_threads);
+        int[] channels = TextToImage64Recipe.ParseChannels(parse.GetValue(_channels)!, "channels");
+        int embedding = parse.GetValue(_embedding);
+        int rounds = parse.GetValue(_rounds);
+        string? from = parse.GetValue(_from);
 
         TorchRuntime.Ensure();
         if (threads is int n) set_num_threads(n);
@@ -88,7 +93,7 @@ public sealed class BenchText64Verb : IVerb
             });
             Console.WriteLine($"guided 34-step sampling, {count} image{(count > 1 ? "s" : " ")}: {ms / 1000,6:F2} s ({ms / 1000 / count:F2} s each; budget {(count == 1 ? "2" : "0.8")} s each)");
         }
-        return Task.FromResult(0);
+        return 0;
     }
 
     static double Time(Action action)

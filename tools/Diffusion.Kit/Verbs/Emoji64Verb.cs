@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Diffusion.Data;
 using Diffusion.Kit.DataBuilding;
 using Diffusion.Text;
@@ -10,24 +11,24 @@ namespace Diffusion.Kit.Verbs;
 /// </summary>
 public sealed class Emoji64Verb : IVerb
 {
-    public string Name => "emoji-64";
-    public string Summary => "create/check data/emoji-64/: the 64x64 text-to-image set (six art styles, one held out) and prompt embeddings";
-    public string Usage => """
-        emoji-64 [--force] [--out DIR]
-          Checks data/emoji-64/ and creates what is missing or stale (idempotent):
-          atlas.png + concepts.json: every concept of tools/Diffusion.Kit/DataBuilding/EmojiConcepts64.cs in six art styles
-            (Noto, EmojiOne 2 from Debian; Twemoji, OpenMoji, Fluent flat and modern from npm, fetched with `npm pack`
-            into .cache/npm), 64x64 on white; Twemoji is held out of training. Each source's licence is checked first.
-          prompts.emb: all-MiniLM-L6-v2 embeddings of every caption, the course's prompts and "" (needs the encoder to load).
-          --force   re-create everything even when present and valid
-          --out     another folder (default data/emoji-64)
-        """;
+    readonly Option<bool> _force = KitOptions.Flag("--force", "re-create everything even when present and valid");
+    readonly Option<string> _out = KitOptions.Text("--out", "another folder", EmojiSet64Builder.DefaultFolder, "DIR");
 
-    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    public Command Command { get; }
+
+    public Emoji64Verb() => Command = KitOptions.Verb("emoji-64", """
+        create/check data/emoji-64/: the 64x64 text-to-image set (six art styles, one held out) and prompt embeddings
+        Checks data/emoji-64/ and creates what is missing or stale (idempotent):
+        atlas.png + concepts.json: every concept of tools/Diffusion.Kit/DataBuilding/EmojiConcepts64.cs in six art styles
+          (Noto, EmojiOne 2 from Debian; Twemoji, OpenMoji, Fluent flat and modern from npm, fetched with `npm pack`
+          into .cache/npm), 64x64 on white; Twemoji is held out of training. Each source's licence is checked first.
+        prompts.emb: all-MiniLM-L6-v2 embeddings of every caption, the course's prompts and "" (needs the encoder to load).
+        """, Run, _force, _out);
+
+    int Run(ParseResult parse, CancellationToken cancel)
     {
-        bool force = args.Flag("force");
-        string folder = args.String("out") ?? EmojiSet64Builder.DefaultFolder;
-        args.RejectUnknown(Name);
+        bool force = parse.GetValue(_force);
+        string folder = parse.GetValue(_out)!;
 
         var problem = EmojiSet64Builder.Problem(folder);
         if (problem is null && !force)
@@ -57,6 +58,6 @@ public sealed class Emoji64Verb : IVerb
             table.Save(tablePath);
             Console.WriteLine($"emoji-64: wrote {tablePath} ({table.Count} prompts, {new FileInfo(tablePath).Length / 1024} KiB) in {clock.Elapsed.TotalSeconds:F1} s.");
         }
-        return Task.FromResult(0);
+        return 0;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Diffusion.Data;
 using Diffusion.Text;
 
@@ -9,24 +10,24 @@ namespace Diffusion.Kit.Verbs;
 /// </summary>
 public sealed class EmojiVerb : IVerb
 {
-    public string Name => "emoji";
-    public string Summary => "create/check data/emoji/: the text-to-image concept set (Noto + EmojiOne art) and prompt embeddings";
-    public string Usage => """
-        emoji [--force] [--out DIR]
-          Checks data/emoji/ and creates what is missing or stale (idempotent):
-          atlas.png + concepts.json: every curated concept (lib/Data/EmojiConcepts.cs) in both art styles, 32x32 on white,
-            from Debian fonts-noto-color-emoji and ruby-gemojione (`apt-get download` + `dpkg-deb -x` into .cache/deb,
-            nothing is installed) and names from unicode-data's emoji-test.txt;
-          prompts.emb: all-MiniLM-L6-v2 embeddings of every caption, the course's prompts and "" (needs the encoder to load).
-          --force   re-create everything even when present and valid
-          --out     another folder (default data/emoji)
-        """;
+    readonly Option<bool> _force = KitOptions.Flag("--force", "re-create everything even when present and valid");
+    readonly Option<string> _out = KitOptions.Text("--out", "another folder", EmojiSet.DefaultFolder, "DIR");
 
-    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    public Command Command { get; }
+
+    public EmojiVerb() => Command = KitOptions.Verb("emoji", """
+        create/check data/emoji/: the text-to-image concept set (Noto + EmojiOne art) and prompt embeddings
+        Checks data/emoji/ and creates what is missing or stale (idempotent):
+        atlas.png + concepts.json: every curated concept (lib/Data/EmojiConcepts.cs) in both art styles, 32x32 on white,
+          from Debian fonts-noto-color-emoji and ruby-gemojione (`apt-get download` + `dpkg-deb -x` into .cache/deb,
+          nothing is installed) and names from unicode-data's emoji-test.txt;
+        prompts.emb: all-MiniLM-L6-v2 embeddings of every caption, the course's prompts and "" (needs the encoder to load).
+        """, Run, _force, _out);
+
+    int Run(ParseResult parse, CancellationToken cancel)
     {
-        bool force = args.Flag("force");
-        string folder = args.String("out") ?? EmojiSet.DefaultFolder;
-        args.RejectUnknown(Name);
+        bool force = parse.GetValue(_force);
+        string folder = parse.GetValue(_out)!;
 
         var problem = EmojiSet.Problem(folder);
         if (problem is null && !force)
@@ -54,6 +55,6 @@ public sealed class EmojiVerb : IVerb
             table.Save(tablePath);
             Console.WriteLine($"emoji: wrote {tablePath} ({table.Count} prompts, {new FileInfo(tablePath).Length / 1024} KiB) in {clock.Elapsed.TotalSeconds:F1} s.");
         }
-        return Task.FromResult(0);
+        return 0;
     }
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using Diffusion.Data;
 using Diffusion.Runtime;
@@ -8,35 +9,36 @@ namespace Diffusion.Kit.Verbs;
 /// <summary>`evaluate-text`: prompt adherence of the text-to-image model over the curated concepts, with a contact sheet.</summary>
 public sealed class EvaluateTextVerb : IVerb
 {
-    public string Name => "evaluate-text";
-    public string Summary => "prompt adherence of the text-to-image model: hit rate over every concept, contact sheet";
-    public string Usage => """
-        evaluate-text [options]
-          For every concept of data/emoji/, samples its main name ("a rocket") and finds each sample's nearest training
-          picture (L2 in pixel space); a hit when that picture shows the prompted concept; top-5 when the prompted concept is
-          among the 5 nearest. Prints the rates and writes contact.png (training picture, samples) and adherence.json.
-          --samples K      samples per concept (default 4)
-          --guidance G     default 7
-          --steps S        strided steps (default 34)
-          --seed K         default 0 (concept c uses seed K + c)
-          --concepts LIST  only these concept keys, e.g. rocket,skull,old-man (default all)
-          --from DIR       model folder (default data/models/text-to-image), --epoch E (default newest snapshot)
-          --data DIR       concept set (default data/emoji)
-          --out DIR        default out/eval/text-to-image
-        """;
+    readonly Option<int> _samples = KitOptions.Int("--samples", "samples per concept", 4, 1, 1000, "K");
+    readonly Option<double> _guidance = KitOptions.Double("--guidance", "classifier-free guidance gamma", 7, helpName: "G");
+    readonly Option<int> _steps = KitOptions.Int("--steps", "strided steps", 34, 1, 1000, "S");
+    readonly Option<long> _seed = KitOptions.Long("--seed", "concept c uses seed K + c", 0);
+    readonly Option<string?> _concepts = KitOptions.TextOrNull("--concepts", "only these concept keys, e.g. rocket,skull,old-man (default all)", "LIST");
+    readonly Option<string?> _from = KitOptions.TextOrNull("--from", "model folder (default data/models/text-to-image)", "DIR");
+    readonly Option<int?> _epoch = KitOptions.IntOrNull("--epoch", "which snapshot (default the newest)", 1, helpName: "E");
+    readonly Option<string> _data = KitOptions.Text("--data", "concept set", EmojiSet.DefaultFolder, "DIR");
+    readonly Option<string?> _out = KitOptions.TextOrNull("--out", "default out/eval/text-to-image", "DIR");
 
-    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    public Command Command { get; }
+
+    public EvaluateTextVerb() => Command = KitOptions.Verb("evaluate-text", """
+        prompt adherence of the text-to-image model: hit rate over every concept, contact sheet
+        For every concept of data/emoji/, samples its main name ("a rocket") and finds each sample's nearest training
+        picture (L2 in pixel space); a hit when that picture shows the prompted concept; top-5 when the prompted concept is
+        among the 5 nearest. Prints the rates and writes contact.png (training picture, samples) and adherence.json.
+        """, Run, _samples, _guidance, _steps, _seed, _concepts, _from, _epoch, _data, _out);
+
+    int Run(ParseResult parse, CancellationToken cancel)
     {
-        int samples = args.Int("samples", 4, 1, 1000);
-        double gamma = args.Double("guidance", 7);
-        int steps = args.Int("steps", 34, 1, 1000);
-        long seed = args.Long("seed", 0);
-        string? only = args.String("concepts");
-        string? from = args.String("from");
-        int? epoch = args.Has("epoch") ? args.Int("epoch", 0, 1) : null;
-        string data = args.String("data") ?? EmojiSet.DefaultFolder;
-        string outDir = args.String("out") ?? Path.Combine(KitPaths.Out, "eval", TextToImageRecipe.FolderName);
-        args.RejectUnknown(Name);
+        int samples = parse.GetValue(_samples);
+        double gamma = parse.GetValue(_guidance);
+        int steps = parse.GetValue(_steps);
+        long seed = parse.GetValue(_seed);
+        string? only = parse.GetValue(_concepts);
+        string? from = parse.GetValue(_from);
+        int? epoch = parse.GetValue(_epoch);
+        string data = parse.GetValue(_data)!;
+        string outDir = parse.GetValue(_out) ?? Path.Combine(KitPaths.Out, "eval", TextToImageRecipe.FolderName);
 
         TorchRuntime.Ensure();
         using var set = EmojiSet.Load(data);
@@ -81,6 +83,6 @@ public sealed class EvaluateTextVerb : IVerb
         string contact = Path.Combine(outDir, "contact.png");
         Console.WriteLine(FormattableString.Invariant(
             $"Prompt hit rate {report.HitRate:P1}, top-5 {report.Top5Rate:P1} over {report.Samples} samples of {report.Concepts.Count} concepts (chance {report.Chance(set.Concepts.Count):P1}); {report.Seconds:F0} s. Contact sheet: {contact}"));
-        return Task.FromResult(0);
+        return 0;
     }
 }

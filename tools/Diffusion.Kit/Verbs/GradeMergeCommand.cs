@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Diffusion.Kit.Grading;
 using Diffusion.Kit.Grading.Gallery;
@@ -9,25 +10,30 @@ namespace Diffusion.Kit.Verbs;
 /// <summary>`grade merge SHARD...`: one class's outputs from the shards' output folders, with the scores given by hand.</summary>
 public static class GradeMergeCommand
 {
-    public const string Usage = """
-        grade merge SHARD_DIR... [options]
-          SHARD_DIR              the --out folders of `grade --shard 1/N` .. `grade --shard N/N` (or one plain grade run)
-          --out DIR              default out/grade-merged: grades.csv, grades.json, feedback/, gallery/, similarity/
-          --key DIR, --notebook  the same as given to grade
-          --rubric FILE[,FILE]   CSV files exported from the gallery pages: their scores and comments join the grades
-          --rubric-points N      points possible a new gallery page offers for each section (default 4)
-        """;
-
-    public static async Task<int> RunAsync(Args args, CancellationToken cancel)
+    /// <summary>`grade merge`: a part of the grade verb.</summary>
+    public static Command Build()
     {
-        var shards = args.Positional.Skip(1).Select(Path.GetFullPath).ToList();
+        var shardDirs = KitOptions.Words("SHARD_DIR", "the --out folders of `grade --shard 1/N` .. `grade --shard N/N` (or one plain grade run)");
+        var outDir = KitOptions.TextOrNull("--out", "default out/grade-merged: grades.csv, grades.json, feedback/, gallery/, similarity/", "DIR");
+        var key = KitOptions.TextOrNull("--key", "the same as given to grade (default notebooks/)", "DIR");
+        var notebook = KitOptions.TextOrNull("--notebook", "the same as given to grade", "NAME");
+        var rubric = KitOptions.TextOrNull("--rubric", "CSV files exported from the gallery pages: their scores and comments join the grades", "FILE[,FILE]");
+        var points = KitOptions.Double("--rubric-points", "points possible a new gallery page offers for each section", GalleryPages.DefaultRubricPoints, 0.5, 1000, "N");
+        return KitOptions.Verb("merge", "join the shards' output folders into one class's outputs, with the scores given by hand",
+            (parse, cancel) => RunAsync(parse.GetValue(shardDirs)!, parse.GetValue(outDir), parse.GetValue(key), parse.GetValue(notebook),
+                parse.GetValue(rubric), parse.GetValue(points), cancel),
+            shardDirs, outDir, key, notebook, rubric, points);
+    }
+
+    static async Task<int> RunAsync(string[] shardDirs, string? outFolder, string? keyFolder, string? notebooks, string? rubricFiles, double points,
+        CancellationToken cancel)
+    {
+        var shards = shardDirs.Select(Path.GetFullPath).ToList();
         if (shards.Count == 0) throw new ArgumentException("grade merge takes the shards' output folders: grade merge out/shard-1 out/shard-2 ...", "SHARD_DIR");
-        var keyDir = Path.GetFullPath(args.String("key") ?? KitPaths.Notebooks);
-        var only = (args.String("notebook") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-        var outDir = Path.GetFullPath(args.String("out") ?? Path.Combine(KitPaths.Out, "grade-merged"));
-        var rubric = (args.String("rubric") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Path.GetFullPath).ToList();
-        double points = args.Double("rubric-points", GalleryPages.DefaultRubricPoints, 0.5, 1000);
-        args.RejectUnknown("grade merge");
+        var keyDir = Path.GetFullPath(keyFolder ?? KitPaths.Notebooks);
+        var only = (notebooks ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        var outDir = Path.GetFullPath(outFolder ?? Path.Combine(KitPaths.Out, "grade-merged"));
+        var rubric = (rubricFiles ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(Path.GetFullPath).ToList();
         foreach (var s in shards) if (!Directory.Exists(s)) throw new ArgumentException($"no folder {s}.", "SHARD_DIR");
         cancel.ThrowIfCancellationRequested();
 

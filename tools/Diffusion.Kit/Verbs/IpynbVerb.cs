@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Diffusion.Kit.Notebooks;
 using Diffusion.Runtime;
 
@@ -6,22 +7,22 @@ namespace Diffusion.Kit.Verbs;
 /// <summary>`ipynb`: writes (or checks) the Jupyter twins of the .dib notebooks.</summary>
 public sealed class IpynbVerb : IVerb
 {
-    public string Name => "ipynb";
-    public string Summary => "write notebooks/*.ipynb from notebooks/*.dib for Jupyter (the .dib stay the source)";
-    public string Usage => """
-        ipynb [NAMES...] [--check]
-          NAMES     notebooks (file names in notebooks/, unique prefixes or paths); default all
-          --check   write nothing; exit 1 naming every .ipynb that is missing or differs from its .dib
+    readonly Argument<string[]> _names = KitOptions.Words("NAMES", "notebooks (file names in notebooks/, unique prefixes or paths); default all");
+    readonly Option<bool> _check = KitOptions.Flag("--check", "write nothing; exit 1 naming every .ipynb that is missing or differs from its .dib");
+
+    public Command Command { get; }
+
+    public IpynbVerb() => Command = KitOptions.Verb("ipynb", """
+        write notebooks/*.ipynb from notebooks/*.dib for Jupyter (the .dib stay the source)
         Each NAME.ipynb holds NAME.dib's cells without outputs and without the hidden tests, with nbformat 4.5
         cell ids and the .NET (C#) kernelspec that `dotnet interactive jupyter install` registers.
-        """;
+        """, RunAsync, _names, _check);
 
-    public async Task<int> RunAsync(Args args, CancellationToken cancel)
+    async Task<int> RunAsync(ParseResult parse, CancellationToken cancel)
     {
-        bool check = args.Flag("check");
-        args.RejectUnknown(Name);
+        bool check = parse.GetValue(_check);
         var stale = new List<string>();
-        foreach (var dib in NotebookRun.Resolve(args.Positional, KitPaths.Notebooks))
+        foreach (var dib in NotebookRun.Resolve(parse.GetValue(_names)!, KitPaths.Notebooks))
         {
             var target = JupyterNotebooks.PathFor(dib);
             if (check)

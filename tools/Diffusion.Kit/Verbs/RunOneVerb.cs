@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Diffusion.Kit.Notebooks;
 using Diffusion.Runtime;
 
@@ -14,24 +15,35 @@ public sealed class RunOneVerb : IVerb
     public const int ExitFailed = 1;
     public const int ExitTimedOut = 3;
 
-    public string Name => "run-one";
-    public string Summary => "(internal, used by run) execute one notebook in this process";
-    public string Usage => """
-        run-one NOTEBOOK.dib --out DIR [--mode smoke|pretrained|full] [--cell-timeout SECONDS] [--kernel kit|dotnet-interactive]
-          Executes the notebook in a fresh C# kernel started in the notebook's folder and writes
-          DIR/NAME.ipynb and DIR/NAME.run.json. Exit code 0 ok, 1 a cell failed, 3 a cell ran out of time.
-        """;
+    readonly Argument<string> _notebook = KitOptions.Positional("NOTEBOOK", "the notebook (.dib) to execute");
+    readonly Option<string?> _out = KitOptions.TextOrNull("--out", "where NAME.ipynb and NAME.run.json go (required)", "DIR");
+    readonly Option<KitMode?> _mode = KitOptions.Parsed<KitMode?>("--mode", "smoke|pretrained|full (default: DIFFUSION_MODE, else pretrained)",
+        m => KitModes.Parse(m, "--mode"), null, "smoke|pretrained|full");
+    readonly Option<int?> _cellTimeout = KitOptions.IntOrNull("--cell-timeout", "seconds a cell may run (default: as `run`)", min: 1, helpName: "SECONDS");
+    readonly Option<string> _kernel = KitOptions.Word("--kernel", "the engine that runs the cells",
+        k => NotebookKernels.Parse(k, "--kernel"), NotebookKernels.KitName, $"{NotebookKernels.KitName}|{NotebookKernels.ToolName}");
 
-    public async Task<int> RunAsync(Args args, CancellationToken cancel)
+    public Command Command { get; }
+
+    public RunOneVerb()
     {
-        if (args.Positional.Count != 1) throw new ArgumentException("run-one takes exactly one notebook path.");
-        var path = Path.GetFullPath(args.Positional[0]);
+        Command = KitOptions.Verb("run-one", """
+            (internal, used by run) execute one notebook in this process
+            Executes the notebook in a fresh C# kernel started in the notebook's folder and writes
+            DIR/NAME.ipynb and DIR/NAME.run.json. Exit code 0 ok, 1 a cell failed, 3 a cell ran out of time.
+            """, RunAsync, _notebook, _out, _mode, _cellTimeout, _kernel);
+        Command.Hidden = true;
+        _out.Required = true;
+    }
+
+    async Task<int> RunAsync(ParseResult parse, CancellationToken cancel)
+    {
+        var path = Path.GetFullPath(parse.GetValue(_notebook)!);
         if (!File.Exists(path)) throw new FileNotFoundException($"Notebook not found: {path}", path);
-        var outDir = Path.GetFullPath(args.String("out") ?? throw new ArgumentException("run-one needs --out DIR."));
-        var mode = KitModes.Parse(args.String("mode", KitModes.Current.Name()), "--mode");
-        var timeout = args.Int("cell-timeout", RunVerb.DefaultCellTimeout(mode), min: 1);
-        var kernel = NotebookKernels.Parse(args.String("kernel", NotebookKernels.KitName), "--kernel");
-        args.RejectUnknown(Name);
+        var outDir = Path.GetFullPath(parse.GetValue(_out)!);
+        var mode = parse.GetValue(_mode) ?? KitModes.Current;
+        var timeout = parse.GetValue(_cellTimeout) ?? RunVerb.DefaultCellTimeout(mode);
+        var kernel = NotebookKernels.Parse(parse.GetValue(_kernel)!, "--kernel");
 
         void Progress(string line) { Console.Out.WriteLine(ProgressPrefix + line); Console.Out.Flush(); }
         var result = kernel == NotebookKernel.Kit

@@ -1,5 +1,7 @@
+using System.CommandLine;
 using System.Globalization;
 using Diffusion.Kit.Notebooks;
+using Diffusion.Kit.Terminal;
 using Diffusion.Runtime;
 
 namespace Diffusion.Kit.Verbs;
@@ -7,41 +9,48 @@ namespace Diffusion.Kit.Verbs;
 /// <summary>Executes the notebooks headless and writes the executed .ipynb files and the results page.</summary>
 public sealed class RunVerb : IVerb
 {
-    public string Name => "run";
-    public string Summary => "execute the notebooks headless; write out/notebooks/*.ipynb and out/report/index.html";
-    public string Usage => $"""
-        run [NAMES...] [--track ddpm|fm|both] [--mode smoke|pretrained|full] [--kernel kit|dotnet-interactive] [--cell-timeout SECONDS] [--out DIR] [--no-report] [--no-cache]
-          NAMES             notebooks to run: file names in notebooks/ (with or without .dib), a unique
-                            prefix such as 00, or paths; default every notebooks/*.dib, sorted by name
-          --track           part B's version: ddpm (B2, B3), fm (flow matching: B4, B5) or both (default);
-                            the report says which ran
-          --mode            how much work the notebooks do (DIFFUSION_MODE); default pretrained
-          --kernel          kit (default): the kit's own C# kernel host; dotnet-interactive: the tool behind
-                            VS Code and Jupyter (.config/dotnet-tools.json), driven over its stdio protocol
-          --cell-timeout    stop a cell that runs longer (default {DefaultCellTimeout(KitMode.Smoke)} s in smoke mode, {DefaultCellTimeout(KitMode.Full)} s otherwise)
-          --out             output folder (default out/): DIR/notebooks/NAME.ipynb, DIR/report/index.html
-          --no-report       skip the report
-          --no-cache        execute every notebook; by default a pretrained run replays a notebook whose text,
-                            library, kit, data and models are the same as a stored successful run's (the
-                            report marks it cached); smoke and full runs always execute
+    readonly Argument<string[]> _names = KitOptions.Words("NAMES",
+        "notebooks to run: file names in notebooks/ (with or without .dib), a unique prefix such as 00, or paths; " +
+        "default every notebooks/*.dib, sorted by name");
+    readonly Option<string> _track = KitOptions.Word("--track",
+        "part B's version: ddpm (B2, B3), fm (flow matching: B4, B5) or both; the report says which ran",
+        t => CourseTracks.Parse(t, "--track"), "both", "ddpm|fm|both");
+    readonly Option<string> _mode = KitOptions.Word("--mode", "how much work the notebooks do (DIFFUSION_MODE)",
+        m => KitModes.Parse(m, "--mode"), "pretrained", "smoke|pretrained|full");
+    readonly Option<string> _kernel = KitOptions.Word("--kernel",
+        "kit: the kit's own C# kernel host; dotnet-interactive: the tool behind VS Code and Jupyter " +
+        "(.config/dotnet-tools.json), driven over its stdio protocol",
+        k => NotebookKernels.Parse(k, "--kernel"), NotebookKernels.KitName, $"{NotebookKernels.KitName}|{NotebookKernels.ToolName}");
+    readonly Option<int?> _cellTimeout = KitOptions.IntOrNull("--cell-timeout",
+        $"stop a cell that runs longer (default {DefaultCellTimeout(KitMode.Smoke)} s in smoke mode, {DefaultCellTimeout(KitMode.Full)} s otherwise)",
+        min: 1, helpName: "SECONDS");
+    readonly Option<string?> _out = KitOptions.TextOrNull("--out", "output folder (default out/): DIR/notebooks/NAME.ipynb, DIR/report/index.html", "DIR");
+    readonly Option<bool> _noReport = KitOptions.Flag("--no-report", "skip the report");
+    readonly Option<bool> _noCache = KitOptions.Flag("--no-cache",
+        "execute every notebook; by default a pretrained run replays a notebook whose text, library, kit, data and models " +
+        "are the same as a stored successful run's (the report marks it cached); smoke and full runs always execute");
+
+    public Command Command { get; }
+
+    public RunVerb() => Command = KitOptions.Verb("run", """
+        execute the notebooks headless; write out/notebooks/*.ipynb and out/report/index.html
         Each notebook runs in its own process with a fresh C# kernel whose working folder is the notebook's.
         Exit code 0 when every notebook succeeded, 1 otherwise.
-        """;
+        """, RunAsync, _names, _track, _mode, _kernel, _cellTimeout, _out, _noReport, _noCache);
 
     public static int DefaultCellTimeout(KitMode mode) => mode == KitMode.Smoke ? 180 : 600;
 
-    public async Task<int> RunAsync(Args args, CancellationToken cancel)
+    async Task<int> RunAsync(ParseResult parse, CancellationToken cancel)
     {
-        var mode = KitModes.Parse(args.String("mode", "pretrained"), "--mode");
-        var timeout = args.Int("cell-timeout", DefaultCellTimeout(mode), min: 1);
-        var outDir = Path.GetFullPath(args.String("out") ?? KitPaths.Out);
-        bool report = !args.Flag("no-report");
-        bool cache = !args.Flag("no-cache") && mode == KitMode.Pretrained;
-        var kernel = NotebookKernels.Parse(args.String("kernel", NotebookKernels.KitName), "--kernel");
-        var track = CourseTracks.Parse(args.String("track", "both"), "--track");
-        args.RejectUnknown(Name);
-        var notebooks = NotebookRun.Resolve(args.Positional, KitPaths.Notebooks).Where(p => track.Includes(p)).ToList();
-        if (notebooks.Count == 0) throw new ArgumentException($"none of the notebooks named is on the {track.Name()} track.", "--track");
+        var mode = KitModes.Parse(parse.GetValue(_mode)!, "--mode");
+        var timeout = parse.GetValue(_cellTimeout) ?? DefaultCellTimeout(mode);
+        var outDir = Path.GetFullPath(parse.GetValue(_out) ?? KitPaths.Out);
+        bool report = !parse.GetValue(_noReport);
+        bool cache = !parse.GetValue(_noCache) && mode == KitMode.Pretrained;
+        var kernel = NotebookKernels.Parse(parse.GetValue(_kernel)!, "--kernel");
+        var track = CourseTracks.Parse(parse.GetValue(_track)!, "--track");
+        var notebooks = NotebookRun.Resolve(parse.GetValue(_names)!, KitPaths.Notebooks).Where(p => track.Includes(p)).ToList();
+        if (notebooks.Count == 0) throw new ArgumentException($"--track {track.Name()}: none of the notebooks named is on the {track.Name()} track.", "--track");
 
         DataVerb.EnsurePresent();
         var library = Path.Combine(KitPaths.Root, "artifacts", "lib", "Diffusion.Lib.dll");
@@ -55,12 +64,19 @@ public sealed class RunVerb : IVerb
         wall.Stop();
 
         Console.WriteLine();
-        Console.WriteLine($"Notebooks ({mode.Name()} mode, {kernel.Name()} kernel):");
+        var table = new TerminalTable("status", "notebook", "seconds", "").AlignRight(2);
         foreach (var r in summary.Results)
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {(r.Status == NotebookStatus.Ok ? "ok" : r.Status.ToString().ToLowerInvariant()),-9} {r.Name,-28} {r.Seconds,7:0.0} s{(r.ReplayedFrom is null ? "" : "  cached")}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"  {"total",-9} {summary.Results.Count + " notebooks",-28} {wall.Elapsed.TotalSeconds,7:0.0} s  (with process starts and the report; {summary.Results.Count(r => r.ReplayedFrom is not null)} cached)"));
+        {
+            string status = r.Status == NotebookStatus.Ok ? "ok" : r.Status.ToString().ToLowerInvariant();
+            string cached = r.ReplayedFrom is null ? "" : "cached";
+            table.Add(string.Create(CultureInfo.InvariantCulture, $"  {status,-9} {r.Name,-28} {r.Seconds,7:0.0} s{(cached == "" ? "" : "  " + cached)}"),
+                status, r.Name, r.Seconds.ToString("0.0", CultureInfo.InvariantCulture), cached);
+        }
+        int replayed = summary.Results.Count(r => r.ReplayedFrom is not null);
+        table.Add(string.Create(CultureInfo.InvariantCulture,
+                $"  {"total",-9} {summary.Results.Count + " notebooks",-28} {wall.Elapsed.TotalSeconds,7:0.0} s  (with process starts and the report; {replayed} cached)"),
+            "total", $"{summary.Results.Count} notebooks", wall.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture), $"{replayed} cached");
+        table.Write($"Notebooks ({mode.Name()} mode, {kernel.Name()} kernel):");
         foreach (var r in summary.Results.Where(r => r.Status != NotebookStatus.Ok))
             Console.Error.WriteLine($"\n{r.Name} {NotebookRun.Describe(r)}");
         Console.WriteLine($"\nExecuted notebooks: {summary.NotebooksDir}");

@@ -1,67 +1,62 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Diffusion.Data;
 using Diffusion.Imaging;
+using Diffusion.Kit.Terminal;
 using Diffusion.Runtime;
 using Diffusion.Text;
 using Diffusion.TextToImage;
 
 namespace Diffusion.Kit.Verbs;
 
-/// <summary>The `train text` and `sample --model text` code paths (the verbs hand over to these).</summary>
+/// <summary>`train text` and the `sample --model text` code path (the verbs hand over to these).</summary>
 public static class TextToImageCommands
 {
-    public const string TrainUsage = """
-
-        train text [options]   the text-to-image model (part A's default model) on data/emoji/
-          --out DIR          run folder (default out/train/text-to-image); an interrupted run there resumes
-          --epochs N         default 70 (about 3 CPU-hours on 2 cores; an epoch is 130 steps of 64)
-          --max-minutes M    stop after M minutes (after the step running then; the last finished epoch is kept); run again to go on
-          --batch N, --lr X, --seed K, --max-steps N, --hidden C (base channels, default 64), --data DIR (default data/emoji)
-          --start-from FILE  begin from a snapshot of an earlier run (e.g. its epoch-50.weights) instead of a fresh
-                             network; Adam starts afresh with --lr, decayed to a tenth over --epochs
-        """;
-
-    public const string SampleUsage = """
-
-        sample --model text --prompt "a rocket ship" [options]
-          --count N        images (default 4)
-          --guidance G     classifier-free guidance gamma (default 7)
-          --steps S        strided steps from t = 990 (default 34, the course's stride 30)
-          --seed K         default 0
-          --from DIR       model folder (default data/models/text-to-image), --epoch E (default: newest snapshot)
-          --out DIR        where PNGs go (default out/samples/text-to-image): INDEX.png, 32x32; --grid adds grid.png
-
-        sample --model text-64 --prompt "a rocket ship" [--weights FILE] [options above]
-          the 64x64 model (part A model v2) with its learned variance; --weights default
-          data/models/text-to-image-64/sitting.weights (any epoch-NN.weights or sitting.weights of `train text-64`)
-        """;
-
-    public static Task<int> Train(Args args, CancellationToken cancel)
+    /// <summary>`train text` (also `train text-to-image`): its options, defaults the recipe's.</summary>
+    public static Command TrainCommand()
     {
-        var recipe = TextToImageRecipe.Default(args.Long("seed", 0));
-        if (args.Has("epochs")) recipe = recipe.WithEpochs(args.Int("epochs", recipe.Settings.Epochs, 1, 100_000));
-        recipe = recipe with
+        var defaults = TextToImageRecipe.Default();
+        var seed = KitOptions.Long("--seed", "the run's seed", 0);
+        var epochs = KitOptions.Int("--epochs", "epochs (about 3 CPU-hours on 2 cores; an epoch is 130 steps of 64)", defaults.Settings.Epochs, 1, 100_000);
+        var hidden = KitOptions.Int("--hidden", "base channels (a multiple of 8)", defaults.BaseChannels, 8, 512, "C");
+        var batch = KitOptions.Int("--batch", "batch size", defaults.Settings.BatchSize, 1, 65_536);
+        var lr = KitOptions.Double("--lr", "Adam's learning rate", defaults.Settings.LearningRate, 1e-12, 10);
+        var maxSteps = KitOptions.IntOrNull("--max-steps", "cap steps per epoch (for quick checks)", 1);
+        var startFrom = KitOptions.TextOrNull("--start-from", "begin from a snapshot of an earlier run (e.g. its epoch-50.weights) " +
+            "instead of a fresh network; Adam starts afresh with --lr, decayed to a tenth over --epochs", "FILE");
+        var maxMinutes = KitOptions.DoubleOrNull("--max-minutes",
+            "stop after M minutes (after the step running then; the last finished epoch is kept); run again to go on", 0.01, 1e6, "M");
+        var outDir = KitOptions.Text("--out", "run folder; an interrupted run there resumes", TextToImageTraining.DefaultRunFolder, "DIR");
+        var data = KitOptions.Text("--data", "the concept set", EmojiSet.DefaultFolder, "DIR");
+        var command = KitOptions.Verb("text", "train the text-to-image model (part A's default model) on data/emoji/", (parse, cancel) =>
         {
-            BaseChannels = args.Int("hidden", recipe.BaseChannels, 8, 512),
-            Settings = recipe.Settings with
+            var recipe = TextToImageRecipe.Default(parse.GetValue(seed));
+            if (parse.GetResult(epochs) is { Implicit: false }) recipe = recipe.WithEpochs(parse.GetValue(epochs));
+            recipe = recipe with
             {
-                BatchSize = args.Int("batch", recipe.Settings.BatchSize, 1, 65_536),
-                LearningRate = args.Double("lr", recipe.Settings.LearningRate, 1e-12, 10),
-                MaxStepsPerEpoch = args.Has("max-steps") ? args.Int("max-steps", 0, 1) : null,
-            },
-        };
-        if (args.String("start-from") is { } startFrom)
-        {
-            if (startFrom == "true" || !File.Exists(startFrom))
-                throw new ArgumentException($"--start-from needs an existing weights file (epoch-NN.weights of an earlier `train text` run), got \"{startFrom}\".", "start-from");
-            recipe = recipe with { StartFrom = StartWeights.Of(startFrom) };
-        }
-        double? maxMinutes = args.Has("max-minutes") ? args.Double("max-minutes", 0, 0.01, 1e6) : null;
-        string folder = args.String("out") ?? TextToImageTraining.DefaultRunFolder;
-        string dataFolder = args.String("data") ?? EmojiSet.DefaultFolder;
-        args.RejectUnknown("train");
-        if (recipe.BaseChannels % 8 != 0) throw new ArgumentException($"--hidden must be a multiple of 8, got {recipe.BaseChannels}.", "hidden");
+                BaseChannels = parse.GetValue(hidden),
+                Settings = recipe.Settings with
+                {
+                    BatchSize = parse.GetValue(batch),
+                    LearningRate = parse.GetValue(lr),
+                    MaxStepsPerEpoch = parse.GetValue(maxSteps),
+                },
+            };
+            if (parse.GetValue(startFrom) is { } start)
+            {
+                if (!File.Exists(start))
+                    throw new ArgumentException($"--start-from needs an existing weights file (epoch-NN.weights of an earlier `train text` run), got \"{start}\".", "start-from");
+                recipe = recipe with { StartFrom = StartWeights.Of(start) };
+            }
+            if (recipe.BaseChannels % 8 != 0) throw new ArgumentException($"--hidden must be a multiple of 8, got {recipe.BaseChannels}.", "hidden");
+            return Train(recipe, parse.GetValue(outDir)!, parse.GetValue(data)!, parse.GetValue(maxMinutes), cancel);
+        }, seed, epochs, hidden, batch, lr, maxSteps, startFrom, maxMinutes, outDir, data);
+        command.Aliases.Add("text-to-image");
+        return command;
+    }
 
+    static int Train(TextToImageRecipe recipe, string folder, string dataFolder, double? maxMinutes, CancellationToken cancel)
+    {
         TorchRuntime.Ensure();
         using var set = EmojiSet.Load(dataFolder);
         var table = PromptEmbeddings.Load(Path.Combine(dataFolder, TextEncoder.TableFile));
@@ -70,38 +65,29 @@ public static class TextToImageCommands
         Console.WriteLine($"  {recipe.Fingerprint()}");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         if (maxMinutes is double m) stop.CancelAfter(TimeSpan.FromMinutes(m));
-        var bar = new ConsoleProgressBar();
         try
         {
-            var history = TextToImageTraining.Run(recipe, set, table, folder, command, bar, stop.Token, dataFolder);
-            bar.Finish();
+            var history = TrainingProgressDisplay.Show(progress => TextToImageTraining.Run(recipe, set, table, folder, command, progress, stop.Token, dataFolder));
             Console.WriteLine($"Done: {history.EpochsDone} epochs, last epoch mean loss {history.EpochMean(history.EpochsDone):F5}. Files in {folder}.");
         }
         catch (OperationCanceledException) when (!cancel.IsCancellationRequested)
         {
-            bar.Finish();
             var manifest = File.Exists(Path.Combine(folder, Training.TrainingManifest.FileName)) ? Training.TrainingManifest.Load(folder) : null;
             Console.WriteLine($"Stopped after {maxMinutes} minutes; {manifest?.EpochsDone ?? 0} of {recipe.Settings.Epochs} epochs are saved in {folder}. " +
                               "Run the same command again to go on.");
         }
-        return Task.FromResult(0);
+        return 0;
     }
 
-    public static Task<int> Sample(Args args, CancellationToken cancel)
+    /// <summary>
+    /// `sample --model text|text-64`: <paramref name="weights"/> is the v2 model's file (null: the committed sitting),
+    /// <paramref name="from"/> and <paramref name="epoch"/> the first model's folder and snapshot.
+    /// </summary>
+    public static int Sample(bool v2, string prompt, int count, double gamma, int steps, long seed, string? from, int? epoch,
+        string? weights, string? outDir, bool grid)
     {
-        string prompt = args.String("prompt") ?? throw new ArgumentException("sample --model text needs --prompt \"...\" (e.g. --prompt \"a rocket ship\").", "prompt");
-        if (prompt == "true") throw new ArgumentException("--prompt needs a value, e.g. --prompt \"a rocket ship\".", "prompt");
-        int count = args.Int("count", 4, 1, 10_000);
-        double gamma = args.Double("guidance", 7);
-        int steps = args.Int("steps", 34, 1, 1000);
-        long seed = args.Long("seed", 0);
-        bool v2 = args.String("model") == "text-64";
-        string? from = v2 ? null : args.String("from");
-        int? epoch = !v2 && args.Has("epoch") ? args.Int("epoch", 0, 1) : null;
-        string weights = v2 ? args.String("weights") ?? Path.Combine(TextToImage64Training.ShippedFolder, Training.Trainer<TextUNet64>.SittingFile) : "";
-        string outDir = args.String("out") ?? Path.Combine(KitPaths.Out, "samples", v2 ? TextToImage64Recipe.FolderName : TextToImageRecipe.FolderName);
-        bool grid = args.Flag("grid");
-        args.RejectUnknown("sample");
+        weights ??= Path.Combine(TextToImage64Training.ShippedFolder, Training.Trainer<TextUNet64>.SittingFile);
+        outDir ??= Path.Combine(KitPaths.Out, "samples", v2 ? TextToImage64Recipe.FolderName : TextToImageRecipe.FolderName);
         TextEncoder.CheckPrompt(prompt);
 
         TorchRuntime.Ensure();
@@ -123,6 +109,6 @@ public static class TextToImageCommands
         }
         Console.WriteLine(FormattableString.Invariant(
             $"{count} samples of \"{prompt}\" (guidance {gamma}, {steps} steps, seed {seed}) in {clock.Elapsed.TotalSeconds:F2} s ({clock.Elapsed.TotalSeconds / count:F2} s each) -> {outDir}"));
-        return Task.FromResult(0);
+        return 0;
     }
 }

@@ -1,72 +1,99 @@
+using System.CommandLine;
 using Diffusion.Data;
+using Diffusion.Models;
 using Diffusion.Runtime;
 using Diffusion.Training;
+using Diffusion.Kit.Terminal;
 
 namespace Diffusion.Kit.Verbs;
 
 /// <summary>
 /// `train one-step|time|class|classifier|pure-noise|fm-time|fm-class`: trains a part B model (DDPM or flow-matching
-/// version) with the course's settings unless told otherwise.
+/// version) with the course's settings unless told otherwise; `train text`, `train text-64` and `train
+/// concept-classifier` train part A's models. Each model is a sub-command with its own options and defaults.
 /// </summary>
 public sealed class TrainVerb : IVerb
 {
-    public string Name => "train";
-    public string Summary => "train a part B model (one-step, time, class, classifier; flow matching: pure-noise, fm-time, fm-class) with the course's settings; resumes if interrupted";
-    public string Usage => """
-        train one-step|time|class|classifier|pure-noise|fm-time|fm-class [options]
-          DDPM version: one-step (1.2.1), time (2.2), class (2.4); flow-matching version: pure-noise (1.2.3),
-          fm-time and fm-class (velocity UNets); classifier: the kit's measuring stick.
-          --out DIR          run folder (default out/train/<model>); an interrupted run there resumes
-          --epochs N         default: course (5 one-step/pure-noise, 20 time/class, 10 fm-time/fm-class)
-          --batch N          default: course (256 one-step/pure-noise, 128 time/class, 64 fm-time/fm-class)
-          --lr X             default: course (1e-4 one-step/pure-noise, 1e-3 time/class, 1e-2 fm-time/fm-class)
-          --hidden D         default: course (128 one-step/pure-noise, 64 the others)
-          --sigma S          one-step noise level (default 0.5)
-          --p-uncond P       class model: probability of dropping the class (default 0.1)
-          --seed K           default 0
-          --data DIR         folder of MNIST IDX files (default data/mnist)
-          --max-steps N      cap steps per epoch (for quick checks)
-          --threads N        libtorch threads (default: libtorch's, one per core); recorded in the manifest
-        Writes resume.ckpt, history.json, epoch-NN.weights (half precision) and manifest.json.
-        """ + TextToImageCommands.TrainUsage + TextToImage64Commands.TrainUsage;
+    public Command Command { get; }
 
-    public Task<int> RunAsync(Args args, CancellationToken cancel)
+    public TrainVerb()
     {
-        if (args.Positional is ["text" or "text-to-image"]) return TextToImageCommands.Train(args, cancel);   // part A's model
-        if (args.Positional is ["text-64"]) return TextToImage64Commands.Train(args, cancel);                  // part A's model v2
-        if (args.Positional is ["concept-classifier"]) return TextToImage64Commands.TrainClassifier(args, cancel);   // its measuring stick
-        if (args.Positional.Count != 1)
-            throw new ArgumentException("train needs exactly one model: one-step, time, class, classifier or text.", "model");
-        var kind = DigitRecipe.ParseKind(args.Positional[0], "model");
-        var recipe = DigitRecipe.Course(kind, args.Long("seed", 0));
-        if (args.Has("epochs")) recipe = recipe.WithEpochs(args.Int("epochs", recipe.Settings.Epochs, 1, 10_000));
-        recipe = recipe with
+        Command = new Command("train", """
+            train a part B model (one-step, time, class, classifier; flow matching: pure-noise, fm-time, fm-class) with the course's settings; resumes if interrupted
+            DDPM version: one-step (1.2.1), time (2.2), class (2.4); flow-matching version: pure-noise (1.2.3),
+            fm-time and fm-class (velocity UNets); classifier: the kit's measuring stick. Part A: text (the text-to-image
+            model), text-64 (its 64x64 version 2) and concept-classifier (v2's measuring stick).
+            'train MODEL --help' shows a model's options and defaults.
+            """);
+        foreach (var kind in Enum.GetValues<DigitModelKind>()) Command.Add(DigitCommand(kind));
+        Command.Add(TextToImageCommands.TrainCommand());
+        Command.Add(TextToImage64Commands.TrainCommand());
+        Command.Add(TextToImage64Commands.ClassifierCommand());
+        // `train` alone or with an unknown model: say which models there are, as the library's model parser does.
+        Command.Validators.Add(result =>
         {
-            Hidden = args.Int("hidden", recipe.Hidden, 1, 1024),
-            Sigma = args.Double("sigma", recipe.Sigma, 0, 100),
-            UnconditionalProbability = args.Double("p-uncond", recipe.UnconditionalProbability, 0, 1),
-            Settings = recipe.Settings with
-            {
-                BatchSize = args.Int("batch", recipe.Settings.BatchSize, 1, 65_536),
-                LearningRate = args.Double("lr", recipe.Settings.LearningRate, 1e-12, 10),
-                MaxStepsPerEpoch = args.Has("max-steps") ? args.Int("max-steps", 0, 1) : null,
-            },
-        };
-        string folder = args.String("out") ?? Path.Combine(KitPaths.Out, "train", DigitRecipe.FolderName(kind));
-        string? dataFolder = args.String("data");
-        int? threads = args.Has("threads") ? args.Int("threads", 1, 1, 1024) : null;
-        args.RejectUnknown(Name);
+            if (result.Command != Command) return;
+            var word = result.Tokens.FirstOrDefault()?.Value;
+            result.AddError("model must be one-step, time, class, classifier, pure-noise, fm-time or fm-class (part B), " +
+                            $"or text, text-64 or concept-classifier (part A){(word is null ? "" : $", got '{word}'")}.");
+        });
+    }
 
+    /// <summary>`train KIND`: the options of a part B model, their defaults the course's settings for that model.</summary>
+    static Command DigitCommand(DigitModelKind kind)
+    {
+        var course = DigitRecipe.Course(kind);
+        var s = course.Settings;
+        var seed = KitOptions.Long("--seed", "the run's seed", 0);
+        var epochs = KitOptions.Int("--epochs", "epochs (the course's for this model)", s.Epochs, 1, 10_000);
+        var batch = KitOptions.Int("--batch", "batch size (the course's)", s.BatchSize, 1, 65_536);
+        var lr = KitOptions.Double("--lr", "Adam's learning rate (the course's)", s.LearningRate, 1e-12, 10);
+        var hidden = KitOptions.Int("--hidden", "the network's width D (the course's)", course.Hidden, 1, 1024, "D");
+        var sigma = KitOptions.Double("--sigma", "one-step noise level", course.Sigma, 0, 100, "S");
+        var pUncond = KitOptions.Double("--p-uncond", "class model: probability of dropping the class", course.UnconditionalProbability, 0, 1, "P");
+        var outDir = KitOptions.TextOrNull("--out", $"run folder (default out/train/{DigitRecipe.FolderName(kind)}); an interrupted run there resumes", "DIR");
+        var data = KitOptions.TextOrNull("--data", "folder of MNIST IDX files (default data/mnist)", "DIR");
+        var maxSteps = KitOptions.IntOrNull("--max-steps", "cap steps per epoch (for quick checks)", 1);
+        var threads = KitOptions.IntOrNull("--threads", "libtorch threads (default: libtorch's, one per core); recorded in the manifest", 1, 1024);
+        string name = ShippedModels.TrainName(kind);
+        var command = KitOptions.Verb(name, $"""
+            train the {DigitRecipe.FolderName(kind)} model
+            Writes resume.ckpt, history.json, epoch-NN.weights (half precision) and manifest.json.
+            """, (parse, cancel) =>
+            {
+                var recipe = DigitRecipe.Course(kind, parse.GetValue(seed));
+                // An explicit epoch count also moves the snapshots and the learning-rate decay with it.
+                if (parse.GetResult(epochs) is { Implicit: false }) recipe = recipe.WithEpochs(parse.GetValue(epochs));
+                recipe = recipe with
+                {
+                    Hidden = parse.GetValue(hidden),
+                    Sigma = parse.GetValue(sigma),
+                    UnconditionalProbability = parse.GetValue(pUncond),
+                    Settings = recipe.Settings with
+                    {
+                        BatchSize = parse.GetValue(batch),
+                        LearningRate = parse.GetValue(lr),
+                        MaxStepsPerEpoch = parse.GetValue(maxSteps),
+                    },
+                };
+                return Train(recipe, parse.GetValue(outDir) ?? Path.Combine(KitPaths.Out, "train", DigitRecipe.FolderName(kind)),
+                    parse.GetValue(data), parse.GetValue(threads), cancel);
+            }, seed, epochs, batch, lr, hidden, sigma, pUncond, outDir, data, maxSteps, threads);
+        if (DigitRecipe.FolderName(kind) != name) command.Aliases.Add(DigitRecipe.FolderName(kind));
+        if (kind == DigitModelKind.OneStep) command.Aliases.Add("onestep");
+        return command;
+    }
+
+    static int Train(DigitRecipe recipe, string folder, string? dataFolder, int? threads, CancellationToken cancel)
+    {
         TorchRuntime.Ensure();
         if (threads is { } count) TorchSharp.torch.set_num_threads(count);
         using var data = Mnist.Load("train", dataFolder);
         string command = "dotnet run --project tools/Diffusion.Kit -- train " + string.Join(" ", Environment.GetCommandLineArgs().Skip(2));
         Console.WriteLine($"Training {recipe.Architecture} on {data} into {folder}");
         Console.WriteLine($"  {recipe.Settings.Fingerprint()}");
-        var bar = new ConsoleProgressBar();
-        var history = DigitTraining.Run(recipe, data, folder, command, bar, cancel, dataFolder);
-        bar.Finish();
+        var history = TrainingProgressDisplay.Show(progress => DigitTraining.Run(recipe, data, folder, command, progress, cancel, dataFolder));
         Console.WriteLine($"Done: {history.EpochsDone} epochs, last epoch mean loss {history.EpochMean(history.EpochsDone):F5}. Files in {folder}.");
-        return Task.FromResult(0);
+        return 0;
     }
 }

@@ -32,8 +32,8 @@ public static class AutograderPackage
             }
         foreach (var notebook in config.Notebooks) Copy(kitRoot, folder, $"notebooks/{notebook}.dib");
         foreach (var script in RootScripts) File.Copy(Path.Combine(kitRoot, Templates, script), Path.Combine(folder, script), overwrite: true);
-        File.SetUnixFileMode(Path.Combine(folder, "run_autograder"), (UnixFileMode)0b111_101_101);
-        File.SetUnixFileMode(Path.Combine(folder, "setup.sh"), (UnixFileMode)0b111_101_101);
+        Unix.SetMode(Path.Combine(folder, "run_autograder"), Executable);
+        Unix.SetMode(Path.Combine(folder, "setup.sh"), Executable);
         File.WriteAllText(Path.Combine(folder, AutograderConfig.FileName), config.ToJson());
 
         var zip = Path.Combine(outDir, "autograder.zip");
@@ -44,12 +44,16 @@ public static class AutograderPackage
             {
                 var name = Path.GetRelativePath(folder, file).Replace('\\', '/');
                 var entry = archive.CreateEntryFromFile(file, name, CompressionLevel.Fastest);
-                // Unix permission bits in the high half: the scripts stay executable once unzipped.
-                entry.ExternalAttributes = (int)File.GetUnixFileMode(file) << 16;
+                // Unix permission bits in the high half: the scripts stay executable once unzipped (Windows keeps none: set them).
+                var mode = OperatingSystem.IsWindows() ? (RootScripts.Contains(name) ? Executable : (UnixFileMode)0b110_100_100) : File.GetUnixFileMode(file);
+                entry.ExternalAttributes = (int)mode << 16;
                 entries++;
             }
         return new Written(folder, zip, new FileInfo(zip).Length, entries);
     }
+
+    /// <summary>rwxr-xr-x.</summary>
+    const UnixFileMode Executable = (UnixFileMode)0b111_101_101;
 
     static void Copy(string kitRoot, string folder, string relative)
     {
