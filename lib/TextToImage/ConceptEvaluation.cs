@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Diffusion.Data;
+using Diffusion.Imaging;
 using static TorchSharp.torch;
 
 namespace Diffusion.TextToImage;
@@ -78,4 +79,56 @@ public static class ConceptEvaluation
             SampleDiversity.AllOnePicture(images));
         return (verdict, images.MoveToOuterDisposeScope());
     }
+
+    /// <summary>
+    /// The bars issue 18 sets, each with the measured value: classifier hits on the training captions (95%) and the
+    /// paraphrases (85%), every course prompt at least 7 of 8 seeds, every prompt's diversity at least half its
+    /// concept's, and no prompt whose samples are one picture.
+    /// </summary>
+    public static IReadOnlyList<EvaluationBar> Bars(IReadOnlyList<PromptVerdict> verdicts)
+    {
+        double Rate(string group) => verdicts.Where(v => v.Case.Group == group) is var g && g.Sum(v => v.Samples) is int n and > 0
+            ? g.Sum(v => v.Hits) / (double)n : double.NaN;
+        var course = verdicts.Where(v => v.Case.Group == "course").ToList();
+        var diverse = verdicts.Where(v => double.IsFinite(v.TrainingDiversity)).ToList();
+        return
+        [
+            new("caption_hit_rate", "classifier hit rate on the training captions", Rate("caption"), 0.95),
+            new("paraphrase_hit_rate", "classifier hit rate on the paraphrases", Rate("paraphrase"), 0.85),
+            new("course_prompts_recognised", "course prompts with at least 7 of 8 seeds recognised (share)",
+                course.Count == 0 ? double.NaN : course.Count(v => v.Hits >= 7.0 / 8 * v.Samples) / (double)course.Count, 1),
+            new("diverse_prompts", "prompts whose samples differ at least half as much as the concept's training pictures (share)",
+                diverse.Count == 0 ? double.NaN : diverse.Count(v => v.Diversity >= 0.5 * v.TrainingDiversity) / (double)diverse.Count, 1),
+            new("one_picture_prompts", "prompts whose samples are one picture up to a one-pixel shift (share; bar: none)",
+                verdicts.Count == 0 ? double.NaN : verdicts.Count(v => v.OnePicture) / (double)verdicts.Count, 0, AtMost: true),
+        ];
+    }
+
+    /// <summary>A contact sheet: a row per prompt, a training picture of its concept then its samples captioned by verdict.</summary>
+    public static Picture ContactSheet(EmojiSet set, IReadOnlyList<(PromptVerdict Verdict, Tensor Images)> judged, string title)
+    {
+        var tiles = new List<Tensor>();
+        var captions = new List<string>();
+        int columns = 1 + judged.Max(j => j.Verdict.Samples);
+        foreach (var (v, images) in judged)
+        {
+            tiles.Add(set.Images[set.TrainingPicturesOf(v.Case.Concept)[0]]);
+            captions.Add(set.Concepts[v.Case.Concept].Key);
+            for (int s = 0; s < columns - 1; s++)
+            {
+                bool has = s < v.Samples;
+                tiles.Add(has ? images[s] : full(new long[] { 3, set.File.Size, set.File.Size }, 1.0));
+                long guess = has && v.Classified[s].Length > 0 ? v.Classified[s][0] : v.PixelNearest.ElementAtOrDefault(s);
+                captions.Add(!has ? "" : guess == v.Case.Concept ? "ok" : "~" + set.Concepts[(int)guess].Key);
+            }
+        }
+        try { return ImageGrid.Make(tiles, ValueRange.MinusOneOne, columns: columns, captions: captions, title: title, scale: 1); }
+        finally { foreach (var t in tiles) t.Dispose(); }
+    }
+}
+
+/// <summary>One of issue 18's bars: the measured value and the target (at least, or at most when AtMost).</summary>
+public sealed record EvaluationBar(string Key, string What, double Value, double Target, bool AtMost = false)
+{
+    public bool Met => double.IsFinite(Value) && (AtMost ? Value <= Target : Value >= Target);
 }

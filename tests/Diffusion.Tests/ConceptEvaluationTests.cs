@@ -44,4 +44,29 @@ public sealed class ConceptEvaluationTests
             Assert.True(verdict.TrainingDiversity > 0, "the rocket's training pictures are all alike");
         }
     }
+
+    static PromptVerdict Verdict(string group, int concept, int[] guesses, double diversity = 1, double training = 1, bool onePicture = false) =>
+        new(new PromptCase("p", concept, group), guesses.Select(g => new long[] { g, -1, -2 }).ToArray(), guesses, diversity, training, onePicture);
+
+    [Fact]
+    public void TheBarsCountHitsPerSampleCoursePromptsPerPromptAndDiversityAgainstTheConceptsOwn()
+    {
+        var verdicts = new[]
+        {
+            Verdict("caption", 1, [1, 1, 1, 2]),                         // 3 of 4
+            Verdict("caption", 2, [2, 2, 2, 2], diversity: 0.4),          // 4 of 4, too alike (0.4 < 0.5 x 1)
+            Verdict("paraphrase", 3, [3, 0, 0, 0], onePicture: true),
+            Verdict("course", 4, [4, 4, 4, 4, 4, 4, 4, 0]),               // 7 of 8: recognised
+            Verdict("course", 5, [5, 5, 5, 5, 5, 5, 0, 0]),               // 6 of 8: not
+        };
+        var bars = ConceptEvaluation.Bars(verdicts).ToDictionary(b => b.Key);
+        Assert.Equal(7.0 / 8, bars["caption_hit_rate"].Value, 12);
+        Assert.False(bars["caption_hit_rate"].Met);
+        Assert.Equal(0.25, bars["paraphrase_hit_rate"].Value, 12);
+        Assert.Equal(0.5, bars["course_prompts_recognised"].Value, 12);
+        Assert.Equal(4.0 / 5, bars["diverse_prompts"].Value, 12);
+        Assert.Equal(1.0 / 5, bars["one_picture_prompts"].Value, 12);
+        Assert.False(bars["one_picture_prompts"].Met);
+        Assert.True(ConceptEvaluation.Bars([Verdict("caption", 1, [1, 1])]).Single(b => b.Key == "one_picture_prompts").Met);
+    }
 }
