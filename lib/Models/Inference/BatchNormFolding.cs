@@ -1,7 +1,7 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Diffusion.Models;
+namespace Diffusion.Models.Inference;
 
 /// <summary>
 /// A convolution followed by an evaluation-mode BatchNorm is one convolution. With s = γ / √(σ² + ε) per output

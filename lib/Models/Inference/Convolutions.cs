@@ -2,7 +2,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Diffusion.Models;
+namespace Diffusion.Models.Inference;
 
 /// <summary>A convolution module's operation run with a weight and bias given by the caller (folded or split ones).</summary>
 public static class Convolutions

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Diffusion.Models;
+namespace Diffusion.Models.Inference;
 
 /// <summary>
 /// Channels-last (NHWC) storage for convolutional networks. libtorch's CPU convolutions (oneDNN) run much faster on
@@ -22,13 +22,13 @@ public static class MemoryLayout
         t.ndim == 4 ? t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : t;
 
     /// <summary>
-    /// Runs <paramref name="sequence"/> (norms folded, <see cref="Blocks.CallFolded"/>) with the output of its first
+    /// Runs <paramref name="sequence"/> (norms folded, <see cref="FoldedBlocks.Call"/>) with the output of its first
     /// layer, a convolution, stored channels-last; libtorch then keeps that layout through every later layer. The first
     /// layer is where it must happen: its input has one channel, for which the two layouts cannot be told apart, and
     /// libtorch falls back to NCHW.
     /// </summary>
     public static Tensor CallChannelsLast(TorchSharp.Modules.Sequential sequence, Tensor x) =>
-        Blocks.CallFolded(sequence, x, (conv, input, weight, bias) => ChannelsLast(Convolutions.Apply(conv, input, weight, bias)));
+        FoldedBlocks.Call(sequence, x, (conv, input, weight, bias) => ChannelsLast(Convolutions.Apply(conv, input, weight, bias)));
 
     /// <summary>True when a 4-D tensor's channels are its innermost dimension in memory.</summary>
     public static bool IsChannelsLast(Tensor t) => t.ndim == 4 && t.stride(1) == 1 && t.shape[1] > 1;

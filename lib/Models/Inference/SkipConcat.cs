@@ -3,7 +3,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Diffusion.Models;
+namespace Diffusion.Models.Inference;
 
 /// <summary>
 /// A UNet layer that takes cat([a, skip], 1), run without building the concatenation. A convolution is linear in its
@@ -16,10 +16,10 @@ public static class SkipConcat
 {
     /// <summary>
     /// Runs <paramref name="sequence"/>, whose first layer (at any depth) is a convolution or transposed convolution,
-    /// on cat([a, skip repeated k times], 1) where k = rows of a / rows of skip. Norms fold as in <see cref="Blocks.CallFolded"/>.
+    /// on cat([a, skip repeated k times], 1) where k = rows of a / rows of skip. Norms fold as in <see cref="FoldedBlocks.Call"/>.
     /// </summary>
     public static Tensor Call(Sequential sequence, Tensor a, Tensor skip) =>
-        Blocks.CallFolded(sequence, a, (conv, _, weight, bias) => Convolve(conv, weight, bias, a, skip));
+        FoldedBlocks.Call(sequence, a, (conv, _, weight, bias) => Convolve(conv, weight, bias, a, skip));
 
     /// <summary>conv(cat([a, skip repeated k times], 1)) with the layer's own weight and bias.</summary>
     public static Tensor Convolve(Convolution conv, Tensor a, Tensor skip) => Convolve(conv, conv.weight!, conv.bias, a, skip);
