@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Diffusion.Data;
+using Diffusion.Kit.DataBuilding;
 using Diffusion.Text;
 
 namespace Diffusion.Tests;
@@ -179,7 +180,7 @@ public sealed class EmojiTests
         using var image = new SixLabors.ImageSharp.Image<SixLabors.ImageSharp.PixelFormats.Rgba32>(64, 32, new SixLabors.ImageSharp.PixelFormats.Rgba32(255, 0, 0, 255));
         using var png = new MemoryStream();
         SixLabors.ImageSharp.ImageExtensions.SaveAsPng(image, png);
-        var pixels = EmojiSet.Render(png.ToArray());
+        var pixels = EmojiSetBuilder.Render(png.ToArray());
         Assert.Equal(32 * 32, pixels.Length);
         Assert.Equal(new SixLabors.ImageSharp.PixelFormats.Rgb24(255, 255, 255), pixels[0]);              // margin
         Assert.Equal(new SixLabors.ImageSharp.PixelFormats.Rgb24(255, 255, 255), pixels[5 * 32 + 16]);   // padding above a 2:1 picture
