@@ -79,8 +79,7 @@ public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
     void Check(int t, Conditioning conditioning)
     {
         if (Reject(conditioning) is { } why) throw new ArgumentException(why, nameof(conditioning));
-        if (t < 0 || t >= Schedule.Steps)
-            throw new ArgumentOutOfRangeException(nameof(t), t, $"t must be a schedule index from 0 to {Schedule.Steps - 1}.");
+        Schedule.CheckIndex(t, nameof(t));
     }
 
     /// <summary>N x 10 one-hot classes (zeros for the null conditioning), or null for the time-only model.</summary>

@@ -38,7 +38,7 @@ public static class Ddpm
     public static Tensor Forward(NoiseSchedule schedule, Tensor x0, int t, Tensor noise)
     {
         ArgumentNullException.ThrowIfNull(schedule);
-        Shapes.CheckIndex(t, schedule.Steps);
+        schedule.CheckIndex(t);
         if (!x0.shape.SequenceEqual(noise.shape))
             throw new ArgumentException($"noise must have the image's shape {Shapes.Format(x0.shape)}, got {Shapes.Format(noise.shape)}.", nameof(noise));
         double abar = schedule.AlphaBar(t);
@@ -49,7 +49,7 @@ public static class Ddpm
     /// <summary>A.2 with fresh noise eps ~ N(0, I) drawn from <paramref name="generator"/>.</summary>
     public static Tensor Forward(NoiseSchedule schedule, Tensor x0, int t, Generator generator)
     {
-        Shapes.CheckIndex(t, schedule.Steps);
+        schedule.CheckIndex(t);
         using var scope = NewDisposeScope();
         return Forward(schedule, x0, t, Noise.Like(x0, generator)).MoveToOuterDisposeScope();
     }
@@ -57,7 +57,7 @@ public static class Ddpm
     /// <summary>1.3: x0_hat = (x_t - sqrt(1 - abar_t) eps_hat) / sqrt(abar_t).</summary>
     public static Tensor EstimateX0(NoiseSchedule schedule, Tensor xt, int t, Tensor noise)
     {
-        Shapes.CheckIndex(t, schedule.Steps);
+        schedule.CheckIndex(t);
         double abar = schedule.AlphaBar(t);
         using var scope = NewDisposeScope();
         return ((xt - Math.Sqrt(1 - abar) * noise) / Math.Sqrt(abar)).MoveToOuterDisposeScope();
@@ -78,7 +78,7 @@ public static class Ddpm
     {
         ArgumentNullException.ThrowIfNull(schedule);
         ArgumentNullException.ThrowIfNull(prediction);
-        Shapes.CheckIndex(t, schedule.Steps);
+        schedule.CheckIndex(t);
         if (tNext >= t || tNext < -1)
             throw new ArgumentException($"tNext must be a smaller schedule index than t = {t} (or -1, the clean image), got {tNext}.", nameof(tNext));
         variance ??= StepVariance.Default;
