@@ -4,16 +4,14 @@ using static TorchSharp.torch;
 namespace Diffusion.Models.Inference;
 
 /// <summary>
-/// Channels-last (NHWC) storage for convolutional networks. libtorch's CPU convolutions (oneDNN) run much faster on
-/// NHWC data than on NCHW: a 3x3 conv of 64 channels at 28x28 ran about 1.6x faster here (same run, interleaved).
-/// TorchSharp 0.107 has no memory-format argument, but libtorch picks the layout from the strides, so a tensor
-/// permuted to N,H,W,C, made contiguous and permuted back is channels-last while keeping its N,C,H,W shape. A conv
-/// whose input or weight is channels-last returns channels-last output, and the layout then flows through the network.
-/// The digit UNet uses it when evaluating: <see cref="CallChannelsLast"/> stores the first layer's output channels-last
-/// and the layout flows on, which made guided sampling about 11% faster (with the split skip convolutions). Weights
-/// stay NCHW: channels-last weights gained nothing more once the activations were, and Adam's state would be
-/// channels-last too, which TorchSharp 0.107's optimizer save refuses ("Bytes() called on non-contiguous tensor").
-/// Training stays NCHW. `bench` also uses this to measure what one convolution can reach on the machine.
+/// Channels-last (NHWC) storage for convolutional networks: libtorch's CPU convolutions (oneDNN) run faster on NHWC
+/// data than on NCHW (docs/measurements.md). TorchSharp 0.107 has no memory-format argument, but libtorch picks the
+/// layout from the strides, so a tensor permuted to N,H,W,C, made contiguous and permuted back is channels-last while
+/// keeping its N,C,H,W shape. A conv whose input or weight is channels-last returns channels-last output, and the
+/// layout then flows through the network. <see cref="FastDigitUNet"/> stores the first layer's output channels-last
+/// (<see cref="CallChannelsLast"/>) and the layout flows on. Weights and training stay NCHW: channels-last weights
+/// gained nothing more, and TorchSharp 0.107's optimizer save refuses Adam state that is not contiguous.
+/// `bench` also uses this to measure what one convolution can reach on the machine.
 /// </summary>
 public static class MemoryLayout
 {

@@ -9,8 +9,8 @@ namespace Diffusion.Models.Inference;
 /// A UNet layer that takes cat([a, skip], 1), run without building the concatenation. A convolution is linear in its
 /// input channels, so conv_W(cat(a, s)) = conv_Wa(a) + conv_Ws(s) with W split along its input channels (the bias
 /// goes with the first). Guidance decodes every image under k conditionings: a then holds k·N rows while the
-/// encoder's skip s is the same N rows for each, so the skip's share is computed once and broadcast. At D 64 that is
-/// a tenth of a guided step's multiply-adds, and the 80 x 128 x 28 x 28 concatenation is never made.
+/// encoder's skip s is the same N rows for each, so the skip's share is computed once and broadcast, and the
+/// concatenation is never made (docs/measurements.md).
 /// </summary>
 public static class SkipConcat
 {
