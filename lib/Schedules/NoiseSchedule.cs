@@ -42,7 +42,8 @@ public sealed class NoiseSchedule
     }
 
     /// <summary>
-    /// DeepFloyd IF's "squaredcos_cap_v2" (Nichol and Dhariwal 2021): f(s) = cos^2(((s + 0.008) / 1.008) pi / 2),
+    /// DeepFloyd IF's "squaredcos_cap_v2" (<see href="https://arxiv.org/abs/2102.09672">Nichol and Dhariwal 2021,
+    /// Improved DDPM</see>, eq. 17): f(s) = cos^2(((s + 0.008) / 1.008) pi / 2),
     /// beta_i = min(1 - f((i + 1) / T) / f(i / T), 0.999).
     /// </summary>
     public static NoiseSchedule Cosine(int steps = 1000)

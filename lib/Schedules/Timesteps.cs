@@ -1,7 +1,8 @@
 namespace Diffusion.Schedules;
 
 /// <summary>
-/// Lists of schedule indices a sampler walks through, from noisy to clean (spec part A 1.4).
+/// Lists of schedule indices a sampler walks through, from noisy to clean (spec part A 1.4): sampling on a
+/// sub-sequence of the schedule (<see href="https://arxiv.org/abs/2010.02502">Song et al. 2021, DDIM</see>, section 4.2).
 /// The default is the course's strided list 990, 960, ..., 0 (stride 30, 34 values) for T = 1000.
 /// </summary>
 public static class Timesteps

@@ -9,7 +9,7 @@ namespace Diffusion.TextToImage;
 /// <summary>
 /// The part A model v2's network: a small UNet for 3 x 64 x 64 RGB in [-1, 1] (DeepFloyd IF stage I's size) that,
 /// like IF, outputs 6 channels: the predicted noise eps(x_t, t, e) and a learned-range variance v (Nichol and Dhariwal
-/// 2021, "Improved DDPM", arXiv 2102.09672: log sigma^2 = frac log beta + (1 - frac) log beta_tilde, frac = (v + 1) / 2),
+/// 2021, "Improved DDPM", https://arxiv.org/abs/2102.09672: log sigma^2 = frac log beta + (1 - frac) log beta_tilde, frac = (v + 1) / 2),
 /// so part A's add_variance runs on the model's own output. e is the 384-d MiniLM sentence embedding of the prompt.
 /// Why each choice:
 /// <list type="bullet">
