@@ -258,7 +258,7 @@ public sealed class TextToImageTests : IDisposable
 
         // The snapshot loads as a noise predictor; another recipe in the same folder is refused, nothing changed.
         using (var model = TextToImageModel.Load(interrupted, encoder: new TextEncoder(table, allowLive: false)))
-            Assert.Equal("TextUNet(C=8,E=16,standardised,layout)", model.Network.Architecture);
+            Assert.Equal("TextUNet(C=8,E=16,standardised,layout)", model.Network!.Architecture);
         var other = TinyRecipe(3) with { NullProbability = 0.3 };
         var e = Assert.Throws<InvalidOperationException>(() => TextToImageTraining.Run(other, set, table, interrupted, "test"));
         Assert.Contains("pnull=0.1", e.Message);

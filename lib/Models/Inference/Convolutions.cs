@@ -28,5 +28,5 @@ public static class Convolutions
     // Each input pixel spreads into its own kh x kw patch of the output: no overlap, no padding, so a matrix product.
     static bool IsOnePixelExpansion(Convolution conv, Tensor x) =>
         x.ndim == 4 && x.shape[2] == 1 && x.shape[3] == 1 && conv.groups == 1
-        && conv.padding.All(p => p == 0) && conv.output_padding.All(p => p == 0) && conv.dilation.All(d => d == 1);
+        && (conv.padding ?? []).All(p => p == 0) && (conv.output_padding ?? []).All(p => p == 0) && (conv.dilation ?? []).All(d => d == 1);
 }
