@@ -16,7 +16,7 @@ public sealed record EmojiConcept(string Key, string[] Names, int[] CodePoints)
 /// The curated concepts of the kit's text-to-image model: every prompt the course uses (rocket, skull, old man,
 /// campfire, snowy mountain, waterfalls, a man wearing a hat) plus about 130 other plain, recognisable emoji
 /// (animals, plants, food, weather, vehicles, objects, faces) for anagram and hybrid pairs. Few concepts with
-/// several pictures each make binding names to pictures learnable on a CPU (ENVIRONMENT.md, "A first emoji
+/// several pictures each make binding names to pictures learnable on a CPU (docs/measurements.md, "A first emoji
 /// text-to-image attempt"). "a high quality photo" is not a concept: the model learns it as a caption of any
 /// picture, so it is the course's near-null prompt.
 /// </summary>

@@ -34,8 +34,8 @@ public sealed record EmojiSetConcept(string Key, string[] Names, string[] CodePo
 /// The text-to-image training set: every curated <see cref="EmojiConcepts"/> concept in both art styles (Noto Color
 /// Emoji and EmojiOne 2), composited on white at 32 x 32 RGB with the emoji in the central 28 x 28 (room for the
 /// training-time shifts and scales). Stored compactly in data/emoji/: atlas.png (16 pictures a row, in the order of
-/// concepts.json's "pictures") and concepts.json (names, captions, sources, licences). <see cref="Build"/> makes it
-/// from the Debian packages; <see cref="Load"/> reads it as tensors.
+/// concepts.json's "pictures") and concepts.json (names, captions, sources, licences). The kit's `emoji` verb makes it
+/// from the Debian packages (tools/Diffusion.Kit/DataBuilding); <see cref="Load"/> reads it as tensors.
 /// </summary>
 public sealed class EmojiSet : IDisposable
 {
@@ -46,9 +46,9 @@ public sealed class EmojiSet : IDisposable
     public const string AtlasFile = "atlas.png";
     public const int Size = 32;
     public const int Content = 28;
-    const int Columns = 16;
+    /// <summary>Pictures per atlas row.</summary>
+    public const int Columns = 16;
     public const string NotoStyle = "noto", EmojiOneStyle = "emojione";
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     public static string DefaultFolder => Path.Combine(KitPaths.Data, "emoji");
 
@@ -147,85 +147,5 @@ public sealed class EmojiSet : IDisposable
             return null;
         }
         catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { return e.Message; }
-    }
-
-    /// <summary>
-    /// Makes data/emoji/ (atlas.png, concepts.json) from the Debian packages: for each concept's code point, the
-    /// Noto glyph (CBDT PNG, 136 x 128) and the EmojiOne PNG (64 x 64), each composited on white, padded square
-    /// and resized to 28 x 28 in the middle of a 32 x 32 white picture. Fails naming any emoji a source lacks.
-    /// </summary>
-    public static EmojiSetFile Build(EmojiSources sources, string? folder = null, Action<string>? log = null)
-    {
-        folder ??= DefaultFolder;
-        var font = EmojiFont.Load(sources.NotoFontPath);
-        var names = sources.UnicodeNames();
-        var pictures = new List<EmojiPicture>();
-        var rendered = new List<Rgb24[]>();
-        var missing = new List<string>();
-        for (int ci = 0; ci < EmojiConcepts.All.Count; ci++)
-        {
-            var concept = EmojiConcepts.All[ci];
-            foreach (var cp in concept.CodePoints)
-            {
-                string hex = cp.ToString("X4");
-                string name = names.GetValueOrDefault(cp, "?");
-                if (font.PngOf(cp) is { } notoPng) { rendered.Add(Render(notoPng)); pictures.Add(new(ci, hex, name, NotoStyle)); }
-                else missing.Add($"U+{hex} ({concept.Key}) in {EmojiSources.NotoPackage}");
-                if (sources.EmojiOnePng(cp) is { } onePath) { rendered.Add(Render(System.IO.File.ReadAllBytes(onePath))); pictures.Add(new(ci, hex, name, EmojiOneStyle)); }
-                else missing.Add($"U+{hex} ({concept.Key}) in {EmojiSources.EmojiOnePackage}");
-            }
-        }
-        if (missing.Count > 0)
-            throw new InvalidDataException($"emoji: these pictures are missing from the packages: {string.Join("; ", missing)}. Edit lib/Data/EmojiConcepts.cs.");
-
-        int rows = (pictures.Count + Columns - 1) / Columns;
-        using var atlas = new Image<Rgb24>(Columns * Size, rows * Size, new Rgb24(255, 255, 255));
-        for (int i = 0; i < rendered.Count; i++)
-        {
-            int x0 = i % Columns * Size, y0 = i / Columns * Size;
-            for (int y = 0; y < Size; y++)
-                for (int x = 0; x < Size; x++)
-                    atlas[x0 + x, y0 + y] = rendered[i][y * Size + x];
-        }
-        var file = new EmojiSetFile(FormatName, Size, Content, Columns, AtlasFile, CurrentFingerprint(),
-            new Dictionary<string, string>
-            {
-                [EmojiSources.NotoPackage] = $"{sources.NotoVersion} (Debian), NotoColorEmoji.ttf; SIL Open Font License 1.1",
-                [EmojiSources.EmojiOnePackage] = $"{sources.EmojiOneVersion} (Debian), EmojiOne 2 art assets/png; CC-BY-SA-4.0, Ranks.com / EmojiOne",
-                [EmojiSources.UnicodePackage] = "emoji-test.txt: CLDR short names; Unicode License",
-            },
-            EmojiConcepts.All.Select(c => new EmojiSetConcept(c.Key, c.Names, c.CodePoints.Select(p => p.ToString("X4")).ToArray(), c.Captions.ToArray())).ToList(),
-            pictures);
-        Directory.CreateDirectory(folder);
-        using var png = new MemoryStream();
-        atlas.SaveAsPng(png, new SixLabors.ImageSharp.Formats.Png.PngEncoder { CompressionLevel = SixLabors.ImageSharp.Formats.Png.PngCompressionLevel.BestCompression });
-        AtomicFile.Write(Path.Combine(folder, AtlasFile), s => s.Write(png.ToArray()));
-        AtomicFile.WriteText(Path.Combine(folder, ConceptsFile), JsonSerializer.Serialize(file, Json));
-        log?.Invoke($"emoji: wrote {pictures.Count} pictures of {EmojiConcepts.All.Count} concepts to {folder}");
-        return file;
-    }
-
-    /// <summary>A PNG (any size, with alpha) composited on white, padded square, resized to the 28 x 28 centre of 32 x 32.</summary>
-    public static Rgb24[] Render(byte[] pngBytes)
-    {
-        using var source = Image.Load<Rgba32>(pngBytes);
-        int side = Math.Max(source.Width, source.Height);
-        using var square = new Image<Rgb24>(side, side, new Rgb24(255, 255, 255));
-        int ox = (side - source.Width) / 2, oy = (side - source.Height) / 2;
-        for (int y = 0; y < source.Height; y++)
-            for (int x = 0; x < source.Width; x++)
-            {
-                var p = source[x, y];
-                float a = p.A / 255f;
-                byte Blend(byte c) => (byte)Math.Round(c * a + 255 * (1 - a));
-                square[ox + x, oy + y] = new Rgb24(Blend(p.R), Blend(p.G), Blend(p.B));
-            }
-        square.Mutate(c => c.Resize(Content, Content, KnownResamplers.Bicubic));
-        var result = Enumerable.Repeat(new Rgb24(255, 255, 255), Size * Size).ToArray();
-        int margin = (Size - Content) / 2;
-        for (int y = 0; y < Content; y++)
-            for (int x = 0; x < Content; x++)
-                result[(y + margin) * Size + x + margin] = square[x, y];
-        return result;
     }
 }

@@ -32,7 +32,8 @@ public static class Mnist
         return ($"{prefix}-images-idx3-ubyte", $"{prefix}-labels-idx1-ubyte");
     }
 
-    internal static (string? Images, string? Labels) FilesOf(string split, string folder)
+    /// <summary>The IDX image and label files of <paramref name="split"/> in <paramref name="folder"/> (plain or .gz), null where missing.</summary>
+    public static (string? Images, string? Labels) FilesOf(string split, string folder)
     {
         var (images, labels) = Stems(split);
         return (IdxImageSet.Find(folder, images), IdxImageSet.Find(folder, labels));

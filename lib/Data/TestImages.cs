@@ -7,7 +7,7 @@ namespace Diffusion.Data;
 
 /// <summary>
 /// The test pictures in data/images/ (sources and licences in its README.md): photos from scikit-image,
-/// two drawings and inpainting masks. <see cref="Create"/> (the `data` verb) makes any that are missing.
+/// two drawings and inpainting masks. The kit's `data` verb makes any that are missing (tools/Diffusion.Kit/DataBuilding).
 /// </summary>
 public static class TestImages
 {
@@ -42,38 +42,4 @@ public static class TestImages
     }
 
     public static IReadOnlyList<string> Missing() => All.Where(n => !File.Exists(Path.Combine(Folder, n))).ToList();
-
-    /// <summary>Makes missing pictures (all of them with <paramref name="force"/>); returns the names written.</summary>
-    public static IReadOnlyList<string> Create(bool force = false, Action<string>? log = null)
-    {
-        Directory.CreateDirectory(Folder);
-        var written = new List<string>();
-        bool Needed(string name) => force || !File.Exists(Path.Combine(Folder, name));
-
-        var photos = Photos.Where(Needed).ToList();
-        if (photos.Count > 0)
-        {
-            var source = SkimagePhotos.Extract(log: log);
-            foreach (var name in photos)
-            {
-                File.Copy(Path.Combine(source, name), Path.Combine(Folder, name), overwrite: true);
-                written.Add(name);
-            }
-        }
-        void Save(string name, Func<Picture> make)
-        {
-            if (!Needed(name)) return;
-            using var picture = make();
-            picture.Save(Path.Combine(Folder, name));
-            written.Add(name);
-        }
-        Save("house.png", Drawings.House);
-        Save("flower.png", Drawings.Flower);
-        Save("rocket_mask.png", () => RocketMask());
-        Save("center_mask.png", () => Masks.CenterSquare(256));
-        return written;
-    }
-
-    /// <summary>rocket.jpg is 640 x 427; the mask covers the rocket's upper part (nose and upper stage).</summary>
-    static Picture RocketMask() => Masks.Rectangle(640, 427, 0.44, 0.26, 0.56, 0.55);
 }

@@ -5,7 +5,8 @@ using static TorchSharp.torch;
 namespace Diffusion.FlowMatching;
 
 /// <summary>
-/// The course's flow-matching sampling: x_0 ~ N(0, I), then <c>steps</c> Euler steps of the ODE dx/dt = u(x, t) from
+/// The course's flow-matching sampling (the Euler simulation of <see href="https://arxiv.org/abs/2209.03003">Liu et al.
+/// 2023, Rectified Flow</see>): x_0 ~ N(0, I), then <c>steps</c> Euler steps of the ODE dx/dt = u(x, t) from
 /// t = 0 to 1: for i = 0 .. steps-1, t_i = i / steps, x &lt;- x + (1 / steps) u(x, t_i). Deterministic given x_0, so
 /// all the randomness is the starting noise.
 /// </summary>

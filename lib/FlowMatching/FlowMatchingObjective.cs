@@ -7,7 +7,8 @@ namespace Diffusion.FlowMatching;
 
 /// <summary>
 /// The flow-matching training step of the course's part B (its algorithms for the time- and the class-conditioned
-/// UNet): x_1 a batch of digits, x_0 ~ N(0, I), t ~ U[0, 1] per image, x_t = (1 - t) x_0 + t x_1 (<see cref="FlowPath"/>),
+/// UNet), the conditional flow-matching loss of <see href="https://arxiv.org/abs/2210.02747">Lipman et al. 2023</see>
+/// on its optimal-transport path: x_1 a batch of digits, x_0 ~ N(0, I), t ~ U[0, 1] per image, x_t = (1 - t) x_0 + t x_1 (<see cref="FlowPath"/>),
 /// loss = ||u_theta(x_t, t, c) - (x_1 - x_0)||^2. For the class model, c is the one-hot digit, zeroed with probability
 /// <see cref="UnconditionalProbability"/> so the same network learns the unconditional velocity that guidance needs.
 /// </summary>

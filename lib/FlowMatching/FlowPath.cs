@@ -3,8 +3,9 @@ using static TorchSharp.torch;
 namespace Diffusion.FlowMatching;
 
 /// <summary>
-/// The course's flow-matching path (part B, flow-matching version; Lipman et al. 2023, arxiv.org/abs/2210.02747,
-/// with Liu et al.'s rectified-flow convention): noise x_0 ~ N(0, I) at t = 0, a digit x_1 at t = 1,
+/// The course's flow-matching path (part B, flow-matching version; <see href="https://arxiv.org/abs/2210.02747">Lipman
+/// et al. 2023, Flow Matching</see>, its optimal-transport path with sigma_min = 0, written in
+/// <see href="https://arxiv.org/abs/2209.03003">Liu et al. 2023, Rectified Flow</see>'s convention): noise x_0 ~ N(0, I) at t = 0, a digit x_1 at t = 1,
 /// x_t = (1 - t) x_0 + t x_1, whose velocity d x_t / dt = x_1 - x_0 is what the UNet learns to predict.
 /// </summary>
 public static class FlowPath

@@ -55,7 +55,8 @@ public sealed class ConditionedVelocity : IVelocityEstimator
 }
 
 /// <summary>
-/// Classifier-free guidance for a flow (the course's FM guidance): u = u_u + gamma (u_c - u_u), u_u from the zeroed
+/// Classifier-free guidance for a flow (the course's FM guidance, <see href="https://arxiv.org/abs/2207.12598">Ho and
+/// Salimans 2022</see>'s combination applied to velocities): u = u_u + gamma (u_c - u_u), u_u from the zeroed
 /// class. gamma 1 is the conditional field, 0 the unconditional one; the course uses 5.
 /// </summary>
 public sealed class GuidedVelocity : IVelocityEstimator

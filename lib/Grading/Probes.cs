@@ -101,7 +101,7 @@ public static class Probes
         public NoisePrediction Predict(Tensor xt, int t, Conditioning conditioning)
         {
             Shapes.CheckBatch(this, xt, nameof(xt));
-            Shapes.CheckIndex(t, Schedule.Steps);
+            Schedule.CheckIndex(t);
             int n = (int)xt.shape[0];
             double[] k = conditioning.Kind switch
             {

@@ -1,3 +1,4 @@
+using Diffusion.Models.Inference;
 using Diffusion.Sampling;
 using Diffusion.Schedules;
 using Diffusion.Training;
@@ -9,11 +10,13 @@ namespace Diffusion.Models;
 /// Puts a trained time- or class-conditioned digit UNet behind <see cref="INoisePredictor"/>, so every part A
 /// sampler (CFG, SDEdit, inpainting, anagrams, hybrids) runs on it. Schedule index i is the course's part B
 /// step t = i + 1, fed to the network as t / T (spec 2.1). The null conditioning is the zeroed class (spec 2.4).
+/// The network is evaluated through <see cref="FastDigitUNet"/>.
 /// </summary>
 public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
 {
     public DigitUNet Network { get; }
     public NoiseSchedule Schedule { get; }
+    readonly FastDigitUNet _fast;
     public int Channels => 1;
     public int Height => DigitUNet.Size;
     public int Width => DigitUNet.Size;
@@ -27,6 +30,7 @@ public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
         if (network.Kind == DigitUNetKind.Unconditional)
             throw new ArgumentException("the unconditional UNet is the one-step denoiser: it predicts the clean digit, not the noise, and has no t input.", nameof(network));
         Network = network;
+        _fast = new FastDigitUNet(network);
         Schedule = schedule ?? DigitRecipe.Schedule;
     }
 
@@ -64,9 +68,9 @@ public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
             // The encoder sees only x_t: run it once, decode under both conditionings (2N).
             Network.eval();
             var device = Network.parameters().First().device;
-            var features = Network.Encode(xt.to(device)).Twice();
+            var features = _fast.Encode(xt.to(device)).Twice();
             var time = full(2 * n, (t + 1f) / Schedule.Steps, dtype: ScalarType.Float32, device: device);
-            both = Network.Decode(features, time, classes?.to(device)).to(xt.device);
+            both = _fast.Decode(features, time, classes?.to(device)).to(xt.device);
         }
         return (new NoisePrediction(both.narrow(0, 0, n).MoveToOuterDisposeScope()),
                 new NoisePrediction(both.narrow(0, n, n).MoveToOuterDisposeScope()));
@@ -75,8 +79,7 @@ public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
     void Check(int t, Conditioning conditioning)
     {
         if (Reject(conditioning) is { } why) throw new ArgumentException(why, nameof(conditioning));
-        if (t < 0 || t >= Schedule.Steps)
-            throw new ArgumentOutOfRangeException(nameof(t), t, $"t must be a schedule index from 0 to {Schedule.Steps - 1}.");
+        Schedule.CheckIndex(t, nameof(t));
     }
 
     /// <summary>N x 10 one-hot classes (zeros for the null conditioning), or null for the time-only model.</summary>
@@ -88,13 +91,13 @@ public sealed class DigitNoisePredictor : INoisePredictor, IDisposable
             : zeros(n, DigitUNet.Classes);
     }
 
-    /// <summary>The network on its device in inference mode; the result comes back to x_t's device.</summary>
+    /// <summary>The network on its device in inference mode (<see cref="FastDigitUNet"/>); the result comes back to x_t's device.</summary>
     Tensor Forward(Tensor xt, int t, Tensor? classes)
     {
         using var _ = inference_mode();
         Network.eval();
         var device = Network.parameters().First().device;
         var time = full(xt.shape[0], (t + 1f) / Schedule.Steps, dtype: ScalarType.Float32, device: device);
-        return Network.forward(xt.to(device), time, classes?.to(device)).to(xt.device);
+        return _fast.Forward(xt.to(device), time, classes?.to(device)).to(xt.device);
     }
 }

@@ -1,4 +1,5 @@
 using Diffusion.FlowMatching;
+using Diffusion.Models.Inference;
 using Diffusion.Sampling;
 using static TorchSharp.torch;
 
@@ -7,10 +8,12 @@ namespace Diffusion.Models;
 /// <summary>
 /// Puts a flow-matching digit UNet (time- or class-conditioned, trained by <see cref="FlowMatchingObjective"/>) behind
 /// <see cref="IVelocityField"/>. t in [0, 1] goes into the network as it is; the null conditioning is the zeroed class.
+/// The network is evaluated through <see cref="FastDigitUNet"/>.
 /// </summary>
 public sealed class DigitVelocityField : IVelocityField, IDisposable
 {
     public DigitUNet Network { get; }
+    readonly FastDigitUNet _fast;
     public int Channels => 1;
     public int Height => DigitUNet.Size;
     public int Width => DigitUNet.Size;
@@ -25,6 +28,7 @@ public sealed class DigitVelocityField : IVelocityField, IDisposable
         if (network.Kind == DigitUNetKind.Unconditional)
             throw new ArgumentException("the unconditional UNet is the one-step denoiser: it has no t input, so it is no velocity field.", nameof(network));
         Network = network;
+        _fast = new FastDigitUNet(network);
     }
 
     public string? Reject(Conditioning conditioning)
@@ -49,7 +53,7 @@ public sealed class DigitVelocityField : IVelocityField, IDisposable
         Network.eval();
         var device = Network.parameters().First().device;
         var time = full(n, (float)t, dtype: ScalarType.Float32, device: device);
-        return Network.forward(xt.to(device), time, OneHot(conditioning, n)?.to(device)).to(xt.device).MoveToOuterDisposeScope();
+        return _fast.Forward(xt.to(device), time, OneHot(conditioning, n)?.to(device)).to(xt.device).MoveToOuterDisposeScope();
     }
 
     /// <summary>Both conditionings in one pass: one encoding of x_t, one decoding of 2N (as <see cref="DigitNoisePredictor"/>).</summary>
@@ -65,9 +69,9 @@ public sealed class DigitVelocityField : IVelocityField, IDisposable
             Network.eval();
             var device = Network.parameters().First().device;
             var classes = Network.Kind == DigitUNetKind.ClassConditioned ? cat([OneHot(first, n)!, OneHot(second, n)!], 0).to(device) : null;
-            var features = Network.Encode(xt.to(device)).Twice();
+            var features = _fast.Encode(xt.to(device)).Twice();
             var time = full(2 * n, (float)t, dtype: ScalarType.Float32, device: device);
-            both = Network.Decode(features, time, classes).to(xt.device);
+            both = _fast.Decode(features, time, classes).to(xt.device);
         }
         return (both.narrow(0, 0, n).MoveToOuterDisposeScope(), both.narrow(0, n, n).MoveToOuterDisposeScope());
     }

@@ -66,6 +66,9 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
         return new TrainedDigitModel(recipe, folder);
     }
 
+    /// <param name="recipe">what to train</param>
+    /// <param name="folder">where the run's checkpoints, history and manifest go</param>
+    /// <param name="progress">told after every step, if given</param>
     /// <param name="fresh">start over (smoke runs are throwaway); otherwise an interrupted run resumes</param>
     static TrainedDigitModel Train(DigitRecipe recipe, string folder, IProgress<TrainingProgress>? progress, bool fresh)
     {

@@ -3,11 +3,9 @@ namespace Diffusion.Runtime;
 /// <summary>
 /// What the kit's long loops (training and sampling steps) do to keep resident memory at what they need.
 /// The native heap keeps freed memory for the next step (<see cref="NativeHeap"/>), and every step leaves TorchSharp
-/// wrappers for .NET's first generation (~200 KB a training step), whose budget here is ~90 MB because it grows with
-/// the L3 cache. Left alone, a training run's resident memory climbed by that budget over its first ~600 steps and
-/// swung by ~200 MB with the heap's fragments (516-748 MiB at batch 16, given back only at each epoch's end).
-/// A first-generation collection and a trim every 100 steps held it at 288-304 MiB after each, over 800 steps, for
-/// ~3 ms each; the next step's page faults cost under 0.1% of the 100 steps.
+/// wrappers for .NET's first generation, whose budget grows with the L3 cache. Left alone, resident memory climbs by
+/// that budget and swings with the heap's fragments; a first-generation collection and a trim every
+/// <see cref="StepsBetweenReturns"/> steps hold it steady for a few milliseconds each (docs/measurements.md).
 /// </summary>
 public static class LoopMemory
 {

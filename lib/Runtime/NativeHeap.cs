@@ -5,11 +5,10 @@ namespace Diffusion.Runtime;
 /// <summary>
 /// Keeps the memory libtorch frees for its next tensors instead of handing it back to the kernel.
 /// glibc's malloc maps every block above a moving threshold (at most 32 MiB) afresh and returns freed heap top above
-/// twice that threshold; a network's activations (16-32 MiB each for a batch of 80 digits at D 64) are then new pages
-/// on every step, and the kernel zeroes each one. Guided digit sampling took about 40,000 page faults a step here
-/// (~160 MiB of fresh pages) and ran 15% slower for it. Fixing the threshold at its ceiling and trimming only beyond
-/// 1 GiB lets each step reuse the last step's pages. What one phase kept would then stay resident for good (4.6 GiB
-/// after bench's batch-256 training, against 0.7 before), so the trainer and the sampler call
+/// twice that threshold; a network's activations are then new pages on every step, each zeroed by the kernel, which
+/// costs sampling a measurable share of its time (docs/measurements.md). Fixing the threshold at its ceiling and
+/// trimming only beyond 1 GiB lets each step reuse the last step's pages. What one phase kept would then stay
+/// resident for good, so the trainer and the sampler call
 /// <see cref="ReturnFreeMemory"/> through <see cref="LoopMemory"/>: memory is kept from step to step and given back
 /// every 100 steps and at the end of each epoch and run.
 /// Settings already given by the user (MALLOC_*_ environment variables) are left alone. Only glibc has mallopt and

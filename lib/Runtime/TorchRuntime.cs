@@ -131,8 +131,8 @@ public static class TorchRuntime
 
     /// <summary>
     /// libtorch's OpenMP threads spin while they wait for work. On a shared 2-core machine (a training run beside a
-    /// notebook, or tests) spinning threads starve each other: a small UNet's forward pass measured 50x slower
-    /// (0.8 s instead of 15 ms). Passive waiting costs little when the machine is idle, so it is the kit's default;
+    /// notebook, or tests) spinning threads starve each other, many times over (docs/measurements.md). Passive waiting
+    /// costs little when the machine is idle, so it is the kit's default;
     /// an OMP_WAIT_POLICY set by the user wins. libgomp reads it when it loads, so this runs before the first load,
     /// through libc's setenv because .NET's SetEnvironmentVariable does not reach native code on Unix.
     /// </summary>

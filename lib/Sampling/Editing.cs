@@ -10,7 +10,8 @@ namespace Diffusion.Sampling;
 public static class Editing
 {
     /// <summary>
-    /// SDEdit (1.7): noise <paramref name="image"/> (C x H x W or N x C x H x W) to t = timesteps[iStart] with A.2,
+    /// SDEdit (1.7; <see href="https://arxiv.org/abs/2108.01073">Meng et al. 2022</see>): noise <paramref name="image"/>
+    /// (C x H x W or N x C x H x W) to t = timesteps[iStart] with A.2,
     /// then denoise it iteratively from iStart. Small iStart: much noise, a new image; large iStart: close to the original.
     /// </summary>
     public static SamplingResult SdEdit(INoiseEstimator estimator, Tensor image, int iStart, Generator generator,
@@ -49,7 +50,8 @@ public static class Editing
         SdEdit(model.Guided(prompt, gamma), image, iStarts, generator, timesteps, options);
 
     /// <summary>
-    /// Inpainting (1.7.2, RePaint): start from the image noised to timesteps[iStart] (i_start 0: practically pure noise),
+    /// Inpainting (1.7.2; <see href="https://arxiv.org/abs/2201.09865">Lugmayr et al. 2022, RePaint</see>, without its
+    /// resampling): start from the image noised to timesteps[iStart] (i_start 0: practically pure noise),
     /// after every step set x_t' = m x_t' + (1 - m) forward(x_orig, t') (A.5) with fresh noise, where
     /// <paramref name="mask"/> m is 1 where new content goes and 0 where the original stays; at the end the
     /// pixels outside the mask are the original's exactly. The mask is H x W, 1 x H x W, C x H x W or N x C x H x W

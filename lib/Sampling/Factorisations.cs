@@ -5,7 +5,8 @@ namespace Diffusion.Sampling;
 
 /// <summary>
 /// A split of an image into two parts that add up to it, x = part(x) + (x - part(x)), for factorised illusions:
-/// hybrid images (1.9) split by frequency; Factorized Diffusion (Geng et al. 2024, arXiv 2404.11615) splits by colour
+/// hybrid images (1.9) split by frequency; <see href="https://arxiv.org/abs/2404.11615">Factorized Diffusion (Geng, Park
+/// and Owens 2024)</see> splits by colour
 /// or by a motion blur too. <see cref="Part"/> must be linear (so noise estimates split like images).
 /// </summary>
 public interface IFactorisation

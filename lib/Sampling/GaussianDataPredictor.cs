@@ -52,7 +52,7 @@ public sealed class GaussianDataPredictor : INoisePredictor
     public NoisePrediction Predict(Tensor xt, int t, Conditioning conditioning)
     {
         Shapes.CheckBatch(this, xt, nameof(xt));
-        Shapes.CheckIndex(t, Schedule.Steps);
+        Schedule.CheckIndex(t);
         if (Reject(conditioning) is { } why) throw new ArgumentException(why, nameof(conditioning));
         int n = (int)xt.shape[0];
         double abar = Schedule.AlphaBar(t);

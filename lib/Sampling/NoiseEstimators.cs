@@ -74,7 +74,8 @@ public sealed class ConditionedEstimator : INoiseEstimator
 }
 
 /// <summary>
-/// Classifier-free guidance (1.6): eps = eps_u + gamma (eps_c - eps_u), eps_u from the null conditioning
+/// Classifier-free guidance (1.6; <see href="https://arxiv.org/abs/2207.12598">Ho and Salimans 2022</see>, eq. 6 with
+/// gamma = 1 + w): eps = eps_u + gamma (eps_c - eps_u), eps_u from the null conditioning
 /// ("" prompt / zeroed class); guidance applies to the noise only, the variance output comes from the conditional pass.
 /// </summary>
 public sealed class ClassifierFreeGuidance : INoiseEstimator
@@ -104,7 +105,8 @@ public sealed class ClassifierFreeGuidance : INoiseEstimator
 }
 
 /// <summary>
-/// Visual anagram (1.8), any number of views: eps = mean_k view_k^-1(eps_k(view_k(x_t), t)).
+/// Visual anagram (1.8; <see href="https://arxiv.org/abs/2311.17919">Geng, Park and Owens 2024, Visual Anagrams</see>),
+/// any number of views: eps = mean_k view_k^-1(eps_k(view_k(x_t), t)).
 /// The course's pair is (eps1, identity) and (eps2, upside down). A variance output, when the estimates
 /// have one, is combined the same way (it stays in [-1, 1]).
 /// </summary>

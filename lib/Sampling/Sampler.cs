@@ -66,7 +66,7 @@ public static class Sampler
     {
         ArgumentNullException.ThrowIfNull(estimator);
         Shapes.CheckBatch(estimator.Model, xt, nameof(xt));
-        Shapes.CheckIndex(t, estimator.Model.Schedule.Steps);
+        estimator.Model.Schedule.CheckIndex(t);
         using var scope = NewDisposeScope();
         var p = estimator.Estimate(xt, t);
         return Ddpm.EstimateX0(estimator.Model.Schedule, xt, t, p.Noise).MoveToOuterDisposeScope();

@@ -31,10 +31,4 @@ public static class Shapes
         return image.alias();
     }
 
-    /// <summary>Checks t is a schedule index 0 .. T-1.</summary>
-    public static void CheckIndex(int t, int steps, string paramName = "t")
-    {
-        if (t < 0 || t >= steps)
-            throw new ArgumentException($"{paramName} must be a schedule index from 0 to {steps - 1}, got {t}.", paramName);
-    }
 }

@@ -30,7 +30,7 @@ public static class Views
     /// <summary>A fixed random permutation of the H x W pixel positions (the same for every channel), from a seed.</summary>
     public static IView PixelPermutation(int height, int width, int seed = 0) => new PermutationView(height, width, seed);
 
-    // Views beyond the course (Geng et al. 2024, "Visual Anagrams", arXiv 2311.17919): each an orthogonal transform of the
+    // Views beyond the course (Geng et al. 2024, Visual Anagrams, https://arxiv.org/abs/2311.17919): each an orthogonal transform of the
     // pixels, so i.i.d. Gaussian noise stays i.i.d. Gaussian under it and the anagram's average is a valid noise estimate.
 
     /// <summary>Rotation by 180 degrees.</summary>

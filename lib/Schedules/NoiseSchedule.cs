@@ -42,7 +42,8 @@ public sealed class NoiseSchedule
     }
 
     /// <summary>
-    /// DeepFloyd IF's "squaredcos_cap_v2" (Nichol and Dhariwal 2021): f(s) = cos^2(((s + 0.008) / 1.008) pi / 2),
+    /// DeepFloyd IF's "squaredcos_cap_v2" (<see href="https://arxiv.org/abs/2102.09672">Nichol and Dhariwal 2021,
+    /// Improved DDPM</see>, eq. 17): f(s) = cos^2(((s + 0.008) / 1.008) pi / 2),
     /// beta_i = min(1 - f((i + 1) / T) / f(i / T), 0.999).
     /// </summary>
     public static NoiseSchedule Cosine(int steps = 1000)
@@ -101,9 +102,24 @@ public sealed class NoiseSchedule
             XtCoefficient: Math.Sqrt(alpha) * (1 - abarNext) / (1 - abarT));
     }
 
-    int Check(int i) => i >= 0 && i < _betas.Length
-        ? i
-        : throw new ArgumentOutOfRangeException("t", i, $"t must be a schedule index from 0 to {_betas.Length - 1}, got {i}.");
+    int Check(int i) => CheckIndex(i, Steps);
+
+    /// <summary>
+    /// The one "is this a schedule index" check of the kit: throws <see cref="ArgumentOutOfRangeException"/> naming
+    /// <paramref name="paramName"/>, the range 0 .. steps - 1 and the value, unless 0 &lt;= index &lt; steps.
+    /// <paramref name="what"/> names the value in the message when it is not the whole argument (timesteps[3]);
+    /// <paramref name="hint"/> is added after the range.
+    /// </summary>
+    public static int CheckIndex(int index, int steps, string paramName = "t", string? what = null, string? hint = null)
+    {
+        if (index < 0 || index >= steps)
+            throw new ArgumentOutOfRangeException(paramName, index,
+                $"{what ?? paramName} must be a schedule index from 0 to {steps - 1}{(hint is null ? "" : $" ({hint})")}, got {index}.");
+        return index;
+    }
+
+    /// <summary><see cref="CheckIndex(int, int, string, string?, string?)"/> for this schedule's T steps.</summary>
+    public int CheckIndex(int index, string paramName = "t") => CheckIndex(index, Steps, paramName);
 }
 
 /// <summary>One step's numbers from <see cref="NoiseSchedule.Step"/> (spec A.3; B.2 when the step is 1).</summary>

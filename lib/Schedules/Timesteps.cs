@@ -1,7 +1,8 @@
 namespace Diffusion.Schedules;
 
 /// <summary>
-/// Lists of schedule indices a sampler walks through, from noisy to clean (spec part A 1.4).
+/// Lists of schedule indices a sampler walks through, from noisy to clean (spec part A 1.4): sampling on a
+/// sub-sequence of the schedule (<see href="https://arxiv.org/abs/2010.02502">Song et al. 2021, DDIM</see>, section 4.2).
 /// The default is the course's strided list 990, 960, ..., 0 (stride 30, 34 values) for T = 1000.
 /// </summary>
 public static class Timesteps
@@ -23,8 +24,7 @@ public static class Timesteps
         if (steps < 1) throw new ArgumentException($"steps (T) must be at least 1, got {steps}.", nameof(steps));
         if (stride < 1) throw new ArgumentException($"stride must be a positive number of schedule steps, got {stride}.", nameof(stride));
         int first = start ?? (steps - 1) / stride * stride;
-        if (first < 0 || first >= steps)
-            throw new ArgumentException($"start must be a schedule index from 0 to {steps - 1}, got {first}.", nameof(start));
+        NoiseSchedule.CheckIndex(first, steps, nameof(start));
         var list = new int[first / stride + 1];
         for (int i = 0; i < list.Length; i++) list[i] = first - i * stride;
         return list;
@@ -57,8 +57,7 @@ public static class Timesteps
         {
             int t = timesteps[i];
             bool cleanEnd = t == -1 && i == timesteps.Count - 1 && i > 0;
-            if (!cleanEnd && (t < 0 || t >= schedule.Steps))
-                throw new ArgumentException($"timesteps[{i}] must be a schedule index from 0 to {schedule.Steps - 1} (or -1 last, the clean image), got {t}.", paramName);
+            if (!cleanEnd) NoiseSchedule.CheckIndex(t, schedule.Steps, paramName, $"timesteps[{i}]", "or -1 last, the clean image");
             if (i > 0 && t >= timesteps[i - 1])
                 throw new ArgumentException($"timesteps must decrease strictly (noisy to clean), but timesteps[{i - 1}] = {timesteps[i - 1]} and timesteps[{i}] = {t}.", paramName);
         }

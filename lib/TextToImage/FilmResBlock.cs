@@ -5,7 +5,7 @@ using static TorchSharp.torch.nn;
 namespace Diffusion.TextToImage;
 
 /// <summary>
-/// The residual block of the text-to-image networks (ADM's, Dhariwal and Nichol 2021, arXiv 2105.05233): the
+/// The residual block of the text-to-image networks (ADM's, <see href="https://arxiv.org/abs/2105.05233">Dhariwal and Nichol 2021</see>): the
 /// time + text embedding enters as FiLM, h = GroupNorm(h) (1 + scale) + shift ("scale-shift norm"). GroupNorm, not
 /// BatchNorm, so a sample's output never depends on the rest of its batch (guidance batches both passes together).
 /// </summary>

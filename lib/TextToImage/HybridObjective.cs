@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Diffusion.TextToImage;
 
 /// <summary>
-/// The part A model v2's loss: Improved DDPM's hybrid objective (Nichol and Dhariwal 2021, arXiv 2102.09672, section 3.1),
+/// The part A model v2's loss: Improved DDPM's hybrid objective (<see href="https://arxiv.org/abs/2102.09672">Nichol and Dhariwal 2021</see>, section 3.1),
 /// L_hybrid = L_simple + lambda L_vlb with lambda = 0.001, for a network that outputs the noise and a variance v:
 /// <list type="number">
 /// <item>augment and caption as the 32 x 32 model does (<see cref="TextToImageObjective.Augment"/>, <see cref="TextToImageObjective.Captions"/>:

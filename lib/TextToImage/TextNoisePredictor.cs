@@ -111,8 +111,7 @@ public sealed class TextNoisePredictor : INoisePredictor, IDisposable
 
     public NoisePrediction Predict(Tensor xt, int t, Conditioning conditioning)
     {
-        if (t < 0 || t >= Schedule.Steps)
-            throw new ArgumentOutOfRangeException(nameof(t), t, $"t must be a schedule index from 0 to {Schedule.Steps - 1}.");
+        Schedule.CheckIndex(t, nameof(t));
         Shapes.CheckBatch(this, xt, nameof(xt));
         int n = (int)xt.shape[0];
         using var scope = NewDisposeScope();
@@ -137,8 +136,7 @@ public sealed class TextNoisePredictor : INoisePredictor, IDisposable
     /// <summary>Both conditionings in one forward pass of 2N (GroupNorm keeps samples independent): cheaper guidance.</summary>
     public (NoisePrediction First, NoisePrediction Second) PredictPair(Tensor xt, int t, Conditioning first, Conditioning second)
     {
-        if (t < 0 || t >= Schedule.Steps)
-            throw new ArgumentOutOfRangeException(nameof(t), t, $"t must be a schedule index from 0 to {Schedule.Steps - 1}.");
+        Schedule.CheckIndex(t, nameof(t));
         Shapes.CheckBatch(this, xt, nameof(xt));
         int n = (int)xt.shape[0];
         using var scope = NewDisposeScope();

@@ -17,7 +17,7 @@ namespace Diffusion.TextToImage;
 /// <item>t ~ U{0..T-1}, eps ~ N(0, I), x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps (A.2);
 ///   loss = ||eps_theta(x_t, t, e(caption)) - eps||^2.</item>
 /// </list>
-/// Labels are concept indices; <see cref="PromptTable"/> holds every concept's caption embeddings.
+/// Labels are concept indices; the constructor's captionEmbeddings hold every concept's caption embeddings.
 /// </summary>
 public sealed class TextToImageObjective : ITrainingObjective<TextUNet>
 {
@@ -33,9 +33,14 @@ public sealed class TextToImageObjective : ITrainingObjective<TextUNet>
     /// <summary>Every caption's embedding, concept after concept (what the model's text standardisation is fitted to).</summary>
     public Tensor AllCaptionEmbeddings => _captions;
 
+    /// <param name="schedule">the noise schedule t is drawn from</param>
     /// <param name="captionEmbeddings">for each concept, the embeddings of its captions (each 384 values)</param>
     /// <param name="nullEmbedding">the embedding of "" (prompt dropout)</param>
     /// <param name="genericEmbedding">the embedding of "a high quality photo"</param>
+    /// <param name="nullProbability">how often the caption is replaced by "" (<see cref="NullProbability"/>)</param>
+    /// <param name="genericProbability">how often by "a high quality photo" (<see cref="GenericProbability"/>)</param>
+    /// <param name="maxShift">the largest training-time shift, in pixels (<see cref="MaxShift"/>)</param>
+    /// <param name="maxScale">the largest training-time scale change, 1 +- maxScale (<see cref="MaxScale"/>)</param>
     public TextToImageObjective(NoiseSchedule schedule, IReadOnlyList<IReadOnlyList<float[]>> captionEmbeddings,
         float[] nullEmbedding, float[] genericEmbedding,
         double nullProbability = 0.1, double genericProbability = 0.05, double maxShift = 2, double maxScale = 0.1)

@@ -5,10 +5,10 @@ using Diffusion.Training;
 namespace Diffusion.TextToImage;
 
 /// <summary>
-/// How the kit's text-to-image model is trained. The defaults fit about 3 CPU-hours on a 2-core machine
-/// (about 55-80 images/s): 70 epochs of 173 concepts x 48 pictures (each concept's 2-4 pictures repeated, so
-/// every concept is seen equally often), batch 64, Adam 4e-4 decayed to a tenth over the run, p_null 0.1.
-/// An epoch (130 steps, about 2-2.5 minutes) is the unit of checkpointing: an interrupted run loses at most one.
+/// How the kit's text-to-image model is trained. The defaults fit about 3 CPU-hours on a 2-core machine: 70 epochs of
+/// 173 concepts x 48 pictures (each concept's 2-4 pictures repeated, so every concept is seen equally often), batch 64,
+/// Adam 4e-4 decayed to a tenth over the run, p_null 0.1. An epoch (130 steps) is the unit of checkpointing: an
+/// interrupted run loses at most one.
 /// </summary>
 public sealed record TextToImageRecipe(
     int BaseChannels,

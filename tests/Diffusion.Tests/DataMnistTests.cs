@@ -3,6 +3,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using Diffusion.Data;
+using Diffusion.Kit.DataBuilding;
 using Diffusion.Runtime;
 
 namespace Diffusion.Tests;

@@ -1,4 +1,6 @@
+using Diffusion.Kit.Bench;
 using Diffusion.Models;
+using Diffusion.Models.Inference;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -66,7 +68,7 @@ public class ModelTests
             if (isEncoder) encoder += p.numel() * pixels; else decoder += p.numel() * pixels;
             if (TakesSkip(name)) skips += p.numel() / 2.0 * pixels;
         }
-        var count = DigitUNet.MultiplyAddsPerImage(32);
+        var count = DigitUNetMultiplyAdds.PerImage(32);
         Assert.Equal(encoder, count.Encoder);
         Assert.Equal(decoder, count.Decoder);
         Assert.Equal(skips, count.DecoderSkips);
@@ -82,7 +84,7 @@ public class ModelTests
         using var fast = new DigitUNet(DigitUNetKind.ClassConditioned, 16);
         fast.load_state_dict(plain.state_dict());
         MemoryLayout.UseChannelsLast(fast);
-        Assert.All(fast.parameters().Where(p => p.ndim == 4 && p.shape[1] > 1), p => Assert.True(MemoryLayout.IsChannelsLast(p)));
+        Assert.All(fast.parameters().Where(p => p.ndim == 4 && p.shape[1] > 1), p => Assert.True(MemoryLayout.IsChannelsLast(p), $"a {string.Join("x", p.shape)} weight is not channels-last"));
         Assert.All(plain.parameters().Where(p => p.ndim == 4 && p.shape[1] > 1), p => Assert.False(MemoryLayout.IsChannelsLast(p)));
 
         using var scope = NewDisposeScope();
@@ -91,16 +93,19 @@ public class ModelTests
         var c = nn.functional.one_hot(tensor(new long[] { 1, 5, 9 }), 10).to(ScalarType.Float32);
         var a = plain.forward(x, t, c);
         var b = fast.forward(x, t, c);
-        Assert.True(MemoryLayout.IsChannelsLast(fast.Encode(x).X0));
-        Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5));
+        var e0 = (TorchSharp.Modules.Sequential)fast.named_children().Single(c => c.name == "e0").module;
+        Assert.True(MemoryLayout.IsChannelsLast(e0.call(x)), "channels-last weights gave a first block output that is not channels-last");
+        Assert.True(a.allclose(b, rtol: 1e-4, atol: 1e-5), $"channels-last weights changed the output by up to {SamplingTestKit.MaxAbsDiff(a, b):E2}");
         a.square().sum().backward();
         b.square().sum().backward();
         // All gradients as one vector (a conv bias followed by BatchNorm has a gradient of rounding noise only).
         var g1 = cat(plain.parameters().Select(p => p.grad!.flatten()).ToArray());
         var g2 = cat(fast.parameters().Select(p => p.grad!.flatten()).ToArray());
-        Assert.True((g1 - g2).norm().item<float>() < 1e-4 * g1.norm().item<float>());
+        float gradientGap = (g1 - g2).norm().item<float>(), gradientNorm = g1.norm().item<float>();
+        Assert.True(gradientGap < 1e-4 * gradientNorm, $"gradients differ by {gradientGap:E2} against a norm of {gradientNorm:E2}");
         // Saved weights are plain contiguous values, whatever the layout in memory.
-        Assert.True(fast.state_dict()["e1.down.conv.weight"].contiguous().eq(plain.state_dict()["e1.down.conv.weight"]).all().item<bool>());
+        Assert.True(fast.state_dict()["e1.down.conv.weight"].contiguous().eq(plain.state_dict()["e1.down.conv.weight"]).all().item<bool>(),
+            "the saved e1.down.conv.weight changed when stored channels-last");
     }
 
     [Fact]
@@ -172,11 +177,11 @@ public class DigitNoisePredictorTests
         var (c, u) = model.PredictPair(x, 120, digits, Diffusion.Sampling.Conditioning.Null);
         using var c2 = model.Predict(x, 120, digits);
         using var u2 = model.Predict(x, 120, Diffusion.Sampling.Conditioning.Null);
-        Assert.True(c.Noise.allclose(c2.Noise, rtol: 1e-5, atol: 1e-5));
-        Assert.True(u.Noise.allclose(u2.Noise, rtol: 1e-5, atol: 1e-5));
+        TensorAssert.Close(c.Noise, c2.Noise, rtol: 1e-5, atol: 1e-5);
+        TensorAssert.Close(u.Noise, u2.Noise, rtol: 1e-5, atol: 1e-5);
         // eps_u + gamma (eps_c - eps_u), computed here from the separate passes (1.6 / B.4).
         using var guided = Diffusion.Sampling.NoiseEstimators.Guided(model, digits, 5).Estimate(x, 120);
-        Assert.True(guided.Noise.allclose(u2.Noise + 5 * (c2.Noise - u2.Noise), rtol: 1e-4, atol: 1e-4));
+        TensorAssert.Close(guided.Noise, u2.Noise + 5 * (c2.Noise - u2.Noise), rtol: 1e-4, atol: 1e-4);
         c.Dispose(); u.Dispose();
     }
 
@@ -189,6 +194,68 @@ public class DigitNoisePredictorTests
         Assert.Contains("unconditional", Assert.Throws<ArgumentException>(() => time.Predict(x, 0, Diffusion.Sampling.Conditioning.Class(3))).Message);
         Assert.Contains("got 10", Assert.Throws<ArgumentException>(() => cls.Predict(x, 0, Diffusion.Sampling.Conditioning.Class(10))).Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => cls.Predict(x, 300, Diffusion.Sampling.Conditioning.Null));
+    }
+}
+
+public class FastDigitUNetTests
+{
+    static (Tensor X, Tensor? T, Tensor? C) Inputs(DigitUNetKind kind, long n)
+    {
+        var x = randn(n, 1, 28, 28);
+        var t = kind == DigitUNetKind.Unconditional ? null : rand(n);
+        var c = kind == DigitUNetKind.ClassConditioned
+            ? nn.functional.one_hot(randint(10, n), 10).to(ScalarType.Float32) * (rand(n, 1) > 0.3f).to(ScalarType.Float32)
+            : null;
+        return (x, t, c);
+    }
+
+    [Theory]
+    [InlineData(DigitUNetKind.Unconditional)]
+    [InlineData(DigitUNetKind.TimeConditioned)]
+    [InlineData(DigitUNetKind.ClassConditioned)]
+    public void TheFastPathGivesThePlainNetworksOutput(DigitUNetKind kind)
+    {
+        manual_seed(31);
+        using var scope = NewDisposeScope();
+        using var net = new DigitUNet(kind, 16);
+        NormStatistics.Randomise(net);
+        net.eval();
+        using var _ = inference_mode();
+        var (x, t, c) = Inputs(kind, 5);
+        var plain = net.forward(x, t, c);
+        var fast = new FastDigitUNet(net).Forward(x, t, c);
+        double difference = SamplingTestKit.MaxAbsDiff(fast, plain);
+        Assert.True(difference < 1e-4, $"{kind}: fast path differs from DigitUNet.forward by up to {difference:E2} (output scale {plain.abs().max().item<float>():F2})");
+    }
+
+    [Theory]
+    [InlineData(DigitUNetKind.TimeConditioned)]
+    [InlineData(DigitUNetKind.ClassConditioned)]
+    public void OneEncodingDecodedTwiceGivesThePlainNetworkOnEachConditioning(DigitUNetKind kind)
+    {
+        manual_seed(32);
+        using var scope = NewDisposeScope();
+        using var net = new DigitUNet(kind, 16);
+        NormStatistics.Randomise(net);
+        net.eval();
+        using var _ = inference_mode();
+        var (x, t1, c1) = Inputs(kind, 3);
+        var (_, t2, c2) = Inputs(kind, 3);
+        var fast = new FastDigitUNet(net);
+        var both = fast.Decode(fast.Encode(x).Twice(), cat([t1!, t2!], 0), c1 is null ? null : cat([c1, c2!], 0));
+        var first = net.forward(x, t1, c1);
+        var second = net.forward(x, t2, c2);
+        double d1 = SamplingTestKit.MaxAbsDiff(both.narrow(0, 0, 3), first), d2 = SamplingTestKit.MaxAbsDiff(both.narrow(0, 3, 3), second);
+        Assert.True(d1 < 1e-4 && d2 < 1e-4, $"{kind}: decoding twice differs from the plain network by {d1:E2} (first) and {d2:E2} (second)");
+    }
+
+    [Fact]
+    public void ANetworkInTrainingModeIsRefused()
+    {
+        using var scope = NewDisposeScope();
+        using var net = new DigitUNet(DigitUNetKind.Unconditional, 4);
+        var e = Assert.Throws<InvalidOperationException>(() => new FastDigitUNet(net).Forward(randn(1, 1, 28, 28)));
+        Assert.Contains("eval()", e.Message);
     }
 }
 
@@ -212,7 +279,7 @@ public class SkipConcatTests
         var expected = layer.call(cat([a, skip.repeat(copies, 1, 1, 1)], 1));
         var got = SkipConcat.Convolve(layer, a, skip);
         Assert.Equal(expected.shape, got.shape);
-        Assert.True(got.allclose(expected, rtol: 1e-5, atol: 1e-5));
+        TensorAssert.Close(got, expected, rtol: 1e-5, atol: 1e-5);
     }
 
     [Fact]
@@ -227,7 +294,7 @@ public class SkipConcatTests
         var skip = randn(2, 3, 7, 7);
         using var _ = inference_mode();
         var expected = block.call(cat([a, skip.repeat(2, 1, 1, 1)], 1));
-        Assert.True(SkipConcat.Call(block, a, skip).allclose(expected, rtol: 1e-5, atol: 1e-5));
+        TensorAssert.Close(SkipConcat.Call(block, a, skip), expected, rtol: 1e-5, atol: 1e-5);
     }
 
     [Fact]
@@ -253,14 +320,14 @@ public class SkipConcatTests
         net.eval();
         using var _ = inference_mode();
         var x = randn(3, 1, 28, 28);
-        var features = net.Encode(x);
-        Assert.True(MemoryLayout.IsChannelsLast(features.X0));
-        Assert.True(MemoryLayout.IsChannelsLast(features.X2));
+        var features = new FastDigitUNet(net).Encode(x);
+        Assert.True(MemoryLayout.IsChannelsLast(features.X0), "e0's output is not channels-last");
+        Assert.True(MemoryLayout.IsChannelsLast(features.X2), "e2's output is not channels-last");
         // The same layers called one by one in the default layout, each norm on its own.
         var e0 = (TorchSharp.Modules.Sequential)net.named_children().Single(c => c.name == "e0").module;
         var plain = e0.call(x);
         Assert.False(MemoryLayout.IsChannelsLast(plain));
-        Assert.True(features.X0.allclose(plain, rtol: 1e-5, atol: 1e-6));
+        TensorAssert.Close(features.X0, plain, rtol: 1e-5, atol: 1e-6);
     }
 }
 
@@ -288,9 +355,9 @@ public class BatchNormFoldingTests
         var y = conv.call(x);
         var byHand = (y - norm.running_mean!.view(1, -1, 1, 1)) / (norm.running_var!.view(1, -1, 1, 1) + 1e-5).sqrt()
                      * norm.weight!.view(1, -1, 1, 1) + norm.bias!.view(1, -1, 1, 1);
-        Assert.True(expected.allclose(byHand, rtol: 1e-4, atol: 1e-5));
+        TensorAssert.Close(expected, byHand, rtol: 1e-4, atol: 1e-5);
         var (weight, bias) = BatchNormFolding.Fold(conv, norm);
-        Assert.True(Convolutions.Apply(conv, x, weight, bias).allclose(expected, rtol: 1e-4, atol: 1e-5));
+        TensorAssert.Close(Convolutions.Apply(conv, x, weight, bias), expected, rtol: 1e-4, atol: 1e-5);
     }
 
     [Fact]
@@ -316,7 +383,7 @@ public class BatchNormFoldingTests
         var got = Convolutions.Apply(conv, x, conv.weight!, conv.bias);
         var expected = nn.functional.conv_transpose2d(x, conv.weight!, conv.bias, [7, 7]);
         Assert.Equal(new long[] { 3, 4, 7, 7 }, got.shape);
-        Assert.True(got.allclose(expected, rtol: 1e-5, atol: 1e-6));
+        TensorAssert.Close(got, expected, rtol: 1e-5, atol: 1e-6);
     }
 
     [Theory]
@@ -332,7 +399,7 @@ public class BatchNormFoldingTests
         var x = randn(4, 3, 8, 8);
         using var _ = no_grad();
         var expected = block.call(x);
-        Assert.True(Blocks.CallFolded(block, x).allclose(expected, rtol: 1e-4, atol: 1e-5));
+        TensorAssert.Close(FoldedBlocks.Call(block, x), expected, rtol: 1e-4, atol: 1e-5);
     }
 
     [Fact]
@@ -344,11 +411,11 @@ public class BatchNormFoldingTests
         block.eval();
         var x = randn(2, 2, 6, 6);
         using var _ = no_grad();
-        var before = Blocks.CallFolded(block, x);
+        var before = FoldedBlocks.Call(block, x);
         NormStatistics.Randomise(block);      // as further training would
-        var after = Blocks.CallFolded(block, x);
-        Assert.False(after.allclose(before, rtol: 1e-3, atol: 1e-4));
-        Assert.True(after.allclose(block.call(x), rtol: 1e-4, atol: 1e-5));
+        var after = FoldedBlocks.Call(block, x);
+        Assert.False(after.allclose(before, rtol: 1e-3, atol: 1e-4), "the fold kept the weights of the first call");
+        TensorAssert.Close(after, block.call(x), rtol: 1e-4, atol: 1e-5);
     }
 }
 
@@ -376,15 +443,14 @@ public class GeluTests
     {
         manual_seed(14);
         using var scope = NewDisposeScope();
-        using var gelu = new Gelu();
         var x = randn(2, 5, 4, 3) * 3;
         var cl = MemoryLayout.ChannelsLast(x);
         Assert.False(cl.is_contiguous());
-        var y = gelu.call(cl);
-        Assert.True(MemoryLayout.IsChannelsLast(y));
+        var y = ChannelsLastGelu.Apply(cl);
+        Assert.True(MemoryLayout.IsChannelsLast(y), "GELU of a channels-last tensor came back in another layout");
         // GELU(x) = x Phi(x), with Phi from erf, written out here rather than taken from the library.
         var expected = x * 0.5 * (1 + special.erf(x / Math.Sqrt(2)));
-        Assert.True(y.allclose(expected, rtol: 1e-5, atol: 1e-6));
-        Assert.True(gelu.call(x).allclose(expected, rtol: 1e-5, atol: 1e-6));
+        TensorAssert.Close(y, expected, rtol: 1e-5, atol: 1e-6);
+        TensorAssert.Close(ChannelsLastGelu.Apply(x), expected, rtol: 1e-5, atol: 1e-6);
     }
 }

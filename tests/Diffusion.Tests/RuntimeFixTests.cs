@@ -7,6 +7,8 @@ namespace Diffusion.Tests;
 /// <summary>The Debian 12 fix on TorchSharp's native library, checked on the package's original bytes.</summary>
 public class RuntimeFixTests
 {
+    const string LinuxOnly = "the fix patches a Linux ELF library (libLibTorchSharp.so); there is nothing to fix elsewhere.";
+
     /// <summary>libLibTorchSharp.so exactly as NuGet ships it, taken from the .nupkg (the extracted copy may be fixed already).</summary>
     static string OriginalShim()
     {
@@ -18,10 +20,10 @@ public class RuntimeFixTests
         return path;
     }
 
-    [Fact]
+    [SkippableFact]
     public void TheShippedLibraryNeedsGlibcxx332StronglyAndTheFixWeakensOnlyThat()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Skip.IfNot(OperatingSystem.IsLinux(), LinuxOnly);
         var shim = OriginalShim();
         var before = ElfVersionRequirements.ReadRequirements(shim);
         var target = Assert.Single(before, r => r.Version == "GLIBCXX_3.4.32");
@@ -30,16 +32,16 @@ public class RuntimeFixTests
 
         Assert.Equal(1, ElfVersionRequirements.MarkWeak(shim, ["GLIBCXX_3.4.32"]));
         var after = ElfVersionRequirements.ReadRequirements(shim);
-        Assert.True(after.Single(r => r.Version == "GLIBCXX_3.4.32").IsWeak);
+        Assert.True(after.Single(r => r.Version == "GLIBCXX_3.4.32").IsWeak, "GLIBCXX_3.4.32 is still a strong requirement after MarkWeak");
         Assert.Equal(before.Where(r => r.Version != "GLIBCXX_3.4.32").Select(r => (r.Version, r.IsWeak)),
                      after.Where(r => r.Version != "GLIBCXX_3.4.32").Select(r => (r.Version, r.IsWeak)));
         Assert.Equal(0, ElfVersionRequirements.MarkWeak(shim, ["GLIBCXX_3.4.32"]));   // idempotent
     }
 
-    [Fact]
+    [SkippableFact]
     public void DoctorTellsWhetherTheFixWasNeededAndApplied()
     {
-        if (!OperatingSystem.IsLinux()) return;
+        Skip.IfNot(OperatingSystem.IsLinux(), LinuxOnly);
         // A copy of the kit whose native shim is the package's original. The .NET host follows links to find the
         // app's folder, so small files are copied; only the big native libraries (libtorch) are linked.
         var kitDir = Path.GetDirectoryName(typeof(Diffusion.Kit.IVerb).Assembly.Location)!;

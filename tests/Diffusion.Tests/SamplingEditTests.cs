@@ -179,12 +179,13 @@ public class SamplingEditTests
     {
         var model = Model64();
         using var scope = NewDisposeScope();
-        var e = Assert.Throws<ArgumentException>(() => Sampler.Sample(model.Unconditional(), 1, new Generator(1), [1200, 600, 0]));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Sampler.Sample(model.Unconditional(), 1, new Generator(1), [1200, 600, 0]));
         Assert.Equal("timesteps", e.ParamName);
-        Assert.Contains("from 0 to 999", e.Message);
+        Assert.Contains("timesteps[0] must be a schedule index from 0 to 999", e.Message);
+        Assert.Equal(1200, e.ActualValue);
         var empty = Assert.Throws<ArgumentException>(() => Sampler.Sample(model.Unconditional(), 1, new Generator(1), []));
         Assert.Contains("empty", empty.Message);
-        var oneStep = Assert.Throws<ArgumentException>(() => Sampler.OneStepDenoise(model.Unconditional(), zeros(1, 1, 64, 64), 1000));
+        var oneStep = Assert.Throws<ArgumentOutOfRangeException>(() => Sampler.OneStepDenoise(model.Unconditional(), zeros(1, 1, 64, 64), 1000));
         Assert.Contains("got 1000", oneStep.Message);
     }
 

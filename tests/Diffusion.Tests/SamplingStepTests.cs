@@ -126,12 +126,12 @@ public class SamplingStepTests
         var schedule = NoiseSchedule.Cosine();
         using var scope = NewDisposeScope();
         var x = zeros(1, 1, 2, 2);
-        var e = Assert.Throws<ArgumentException>(() => Ddpm.Step(schedule, x, 1000, 990, new NoisePrediction(x.alias()), StepVariance.None));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => Ddpm.Step(schedule, x, 1000, 990, new NoisePrediction(x.alias()), StepVariance.None));
         Assert.Equal("t", e.ParamName);
         Assert.Contains("from 0 to 999, got 1000", e.Message);
         var up = Assert.Throws<ArgumentException>(() => Ddpm.Step(schedule, x, 500, 510, new NoisePrediction(x.alias()), StepVariance.None));
         Assert.Equal("tNext", up.ParamName);
-        var fwd = Assert.Throws<ArgumentException>(() => Ddpm.Forward(schedule, x, -1, x));
+        var fwd = Assert.Throws<ArgumentOutOfRangeException>(() => Ddpm.Forward(schedule, x, -1, x));
         Assert.Contains("got -1", fwd.Message);
     }
 }

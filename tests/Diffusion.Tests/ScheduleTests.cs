@@ -44,8 +44,22 @@ public class ScheduleTests
     public void AnIndexOutsideTheScheduleIsRejected()
     {
         var schedule = NoiseSchedule.Cosine();
-        var e = Assert.ThrowsAny<ArgumentException>(() => schedule.AlphaBar(1000));
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => schedule.AlphaBar(1000));
         Assert.Contains("from 0 to 999, got 1000", e.Message);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(300)]
+    public void TheIndexCheckNamesTheArgumentTheRangeAndTheValue(int index)
+    {
+        var schedule = NoiseSchedule.Linear();
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => schedule.CheckIndex(index, "tStart"));
+        Assert.Equal("tStart", e.ParamName);
+        Assert.Equal(index, e.ActualValue);
+        Assert.Contains($"tStart must be a schedule index from 0 to 299, got {index}.", e.Message);
+        Assert.Equal(0, schedule.CheckIndex(0));
+        Assert.Equal(299, schedule.CheckIndex(299));
     }
 
     [Fact]
@@ -147,8 +161,8 @@ public class ScheduleTimestepsTests
         var schedule = NoiseSchedule.Cosine();
         var empty = Assert.Throws<ArgumentException>(() => Timesteps.Validate(schedule, []));
         Assert.Contains("empty", empty.Message);
-        var outside = Assert.Throws<ArgumentException>(() => Timesteps.Validate(schedule, [1000, 500]));
-        Assert.Contains("from 0 to 999", outside.Message);
+        var outside = Assert.Throws<ArgumentOutOfRangeException>(() => Timesteps.Validate(schedule, [1000, 500]));
+        Assert.Contains("from 0 to 999 (or -1 last, the clean image), got 1000", outside.Message);
         var rising = Assert.Throws<ArgumentException>(() => Timesteps.Validate(schedule, [500, 600]));
         Assert.Contains("decrease", rising.Message);
         Timesteps.Validate(schedule, [500, 0, -1]);   // a final -1 (clean image) is allowed

@@ -251,7 +251,7 @@ public sealed class TextToImage64Tests : IDisposable
         var committed = Path.Combine(_folder, "committed");
         File.WriteAllText(Path.Combine(first, TrainingManifest.FileName), "{}");   // the verb's manifest; copied as is
         Assert.Equal(2, TextToImage64Training.SaveSitting(first, committed));
-        Assert.Equal(["history.json", "manifest.json", "sitting.weights"], Directory.GetFiles(committed).Select(Path.GetFileName).Order().ToArray());
+        Assert.Equal(["history.json", "manifest.json", "sitting.weights"], Directory.GetFiles(committed).Select(f => Path.GetFileName(f)!).Order().ToArray());
         var before = LossHistory.Load(Path.Combine(committed, Trainer<TextUNet64>.HistoryFile));
 
         // Sitting 2 on a "fresh machine": a new run folder, continued from the committed files.

@@ -51,7 +51,7 @@ public sealed class BenchText64Verb : IVerb
             Console.WriteLine($"forward, batch {batch,2}: {ms,7:F1} ms");
         }
         // The 32 x 32 model's network in the same rounds, alternated, so a busy machine slows both alike: its guided
-        // sampling was measured alone (README), so the ratio says what to expect of this one alone.
+        // sampling was measured alone (docs/measurements.md), so the ratio says what to expect of this one alone.
         using (var small = new TextUNet(64, 256))
         {
             small.eval();

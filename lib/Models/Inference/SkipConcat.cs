@@ -3,23 +3,23 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
-namespace Diffusion.Models;
+namespace Diffusion.Models.Inference;
 
 /// <summary>
 /// A UNet layer that takes cat([a, skip], 1), run without building the concatenation. A convolution is linear in its
 /// input channels, so conv_W(cat(a, s)) = conv_Wa(a) + conv_Ws(s) with W split along its input channels (the bias
 /// goes with the first). Guidance decodes every image under k conditionings: a then holds k·N rows while the
-/// encoder's skip s is the same N rows for each, so the skip's share is computed once and broadcast. At D 64 that is
-/// a tenth of a guided step's multiply-adds, and the 80 x 128 x 28 x 28 concatenation is never made.
+/// encoder's skip s is the same N rows for each, so the skip's share is computed once and broadcast, and the
+/// concatenation is never made (docs/measurements.md).
 /// </summary>
 public static class SkipConcat
 {
     /// <summary>
     /// Runs <paramref name="sequence"/>, whose first layer (at any depth) is a convolution or transposed convolution,
-    /// on cat([a, skip repeated k times], 1) where k = rows of a / rows of skip. Norms fold as in <see cref="Blocks.CallFolded"/>.
+    /// on cat([a, skip repeated k times], 1) where k = rows of a / rows of skip. Norms fold as in <see cref="FoldedBlocks.Call"/>.
     /// </summary>
     public static Tensor Call(Sequential sequence, Tensor a, Tensor skip) =>
-        Blocks.CallFolded(sequence, a, (conv, _, weight, bias) => Convolve(conv, weight, bias, a, skip));
+        FoldedBlocks.Call(sequence, a, (conv, _, weight, bias) => Convolve(conv, weight, bias, a, skip));
 
     /// <summary>conv(cat([a, skip repeated k times], 1)) with the layer's own weight and bias.</summary>
     public static Tensor Convolve(Convolution conv, Tensor a, Tensor skip) => Convolve(conv, conv.weight!, conv.bias, a, skip);

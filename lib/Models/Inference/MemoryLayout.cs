@@ -1,19 +1,17 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Diffusion.Models;
+namespace Diffusion.Models.Inference;
 
 /// <summary>
-/// Channels-last (NHWC) storage for convolutional networks. libtorch's CPU convolutions (oneDNN) run much faster on
-/// NHWC data than on NCHW: a 3x3 conv of 64 channels at 28x28 ran about 1.6x faster here (same run, interleaved).
-/// TorchSharp 0.107 has no memory-format argument, but libtorch picks the layout from the strides, so a tensor
-/// permuted to N,H,W,C, made contiguous and permuted back is channels-last while keeping its N,C,H,W shape. A conv
-/// whose input or weight is channels-last returns channels-last output, and the layout then flows through the network.
-/// The digit UNet uses it when evaluating: <see cref="CallChannelsLast"/> stores the first layer's output channels-last
-/// and the layout flows on, which made guided sampling about 11% faster (with the split skip convolutions). Weights
-/// stay NCHW: channels-last weights gained nothing more once the activations were, and Adam's state would be
-/// channels-last too, which TorchSharp 0.107's optimizer save refuses ("Bytes() called on non-contiguous tensor").
-/// Training stays NCHW. `bench` also uses this to measure what one convolution can reach on the machine.
+/// Channels-last (NHWC) storage for convolutional networks: libtorch's CPU convolutions (oneDNN) run faster on NHWC
+/// data than on NCHW (docs/measurements.md). TorchSharp 0.107 has no memory-format argument, but libtorch picks the
+/// layout from the strides, so a tensor permuted to N,H,W,C, made contiguous and permuted back is channels-last while
+/// keeping its N,C,H,W shape. A conv whose input or weight is channels-last returns channels-last output, and the
+/// layout then flows through the network. <see cref="FastDigitUNet"/> stores the first layer's output channels-last
+/// (<see cref="CallChannelsLast"/>) and the layout flows on. Weights and training stay NCHW: channels-last weights
+/// gained nothing more, and TorchSharp 0.107's optimizer save refuses Adam state that is not contiguous.
+/// `bench` also uses this to measure what one convolution can reach on the machine.
 /// </summary>
 public static class MemoryLayout
 {
@@ -22,13 +20,13 @@ public static class MemoryLayout
         t.ndim == 4 ? t.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : t;
 
     /// <summary>
-    /// Runs <paramref name="sequence"/> (norms folded, <see cref="Blocks.CallFolded"/>) with the output of its first
+    /// Runs <paramref name="sequence"/> (norms folded, <see cref="FoldedBlocks.Call"/>) with the output of its first
     /// layer, a convolution, stored channels-last; libtorch then keeps that layout through every later layer. The first
     /// layer is where it must happen: its input has one channel, for which the two layouts cannot be told apart, and
     /// libtorch falls back to NCHW.
     /// </summary>
     public static Tensor CallChannelsLast(TorchSharp.Modules.Sequential sequence, Tensor x) =>
-        Blocks.CallFolded(sequence, x, (conv, input, weight, bias) => ChannelsLast(Convolutions.Apply(conv, input, weight, bias)));
+        FoldedBlocks.Call(sequence, x, (conv, input, weight, bias) => ChannelsLast(Convolutions.Apply(conv, input, weight, bias)));
 
     /// <summary>True when a 4-D tensor's channels are its innermost dimension in memory.</summary>
     public static bool IsChannelsLast(Tensor t) => t.ndim == 4 && t.stride(1) == 1 && t.shape[1] > 1;

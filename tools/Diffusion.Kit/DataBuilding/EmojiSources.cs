@@ -1,6 +1,6 @@
 using Diffusion.Runtime;
 
-namespace Diffusion.Data;
+namespace Diffusion.Kit.DataBuilding;
 
 /// <summary>
 /// The emoji art and names the concept set is built from, fetched from Debian without installing anything:

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Diffusion.Data;
+namespace Diffusion.Kit.DataBuilding;
 
 /// <summary>
 /// Unpacks a Debian package into a cache folder without installing it (`apt-get download`, then `dpkg-deb -x`),

@@ -1,4 +1,4 @@
-namespace Diffusion.Data;
+namespace Diffusion.Kit.DataBuilding;
 
 /// <summary>Splits a labelled collection into train and test with each class in (nearly) the same proportion.</summary>
 public static class StratifiedSplit

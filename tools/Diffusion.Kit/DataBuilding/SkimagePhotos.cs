@@ -1,6 +1,6 @@
 using Diffusion.Runtime;
 
-namespace Diffusion.Data;
+namespace Diffusion.Kit.DataBuilding;
 
 /// <summary>
 /// Gets sample photos out of Debian's python3-skimage package without installing it:

@@ -1,7 +1,7 @@
 using Diffusion.Imaging;
 using SixLabors.ImageSharp.PixelFormats;
 
-namespace Diffusion.Data;
+namespace Diffusion.Kit.DataBuilding;
 
 /// <summary>
 /// The kit's two "hand-drawn" test images (course section 1.7.1), drawn in code like a child would with thick

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Diffusion.Data;
+namespace Diffusion.Kit.DataBuilding;
 
 /// <summary>
 /// Reads the colour bitmaps of an OpenType CBDT font (Noto Color Emoji): the cmap table maps a code point to a
