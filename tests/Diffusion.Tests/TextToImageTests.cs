@@ -341,6 +341,10 @@ public sealed class TextToImageTests : IDisposable
         Assert.Contains("--start-from", start);
         Assert.Contains("missing.weights", start);
         Assert.Contains("unicorns", await Refused("evaluate-text", "--concepts", "rocket,unicorns", "--from", _folder));
+        Assert.Contains("text-64", await Refused("evaluate-text", "--model", "text-99"));
+        Assert.Contains("--weights", await Refused("evaluate-text", "--model", "text-64", "--from", _folder));
+        Assert.Contains("missing.weights", await Refused("evaluate-text", "--model", "text-64", "--weights", Path.Combine(_folder, "missing.weights")));
+        Assert.Contains("text-64", await Refused("evaluate-text", "--classifier", Path.Combine(_folder, "c.weights")));
     }
 
     [Fact]

@@ -16,8 +16,19 @@ public sealed class EvaluateTextVerb : IVerb
     readonly Option<string?> _concepts = KitOptions.TextOrNull("--concepts", "only these concept keys, e.g. rocket,skull,old-man (default all)", "LIST");
     readonly Option<string?> _from = KitOptions.TextOrNull("--from", "model folder (default data/models/text-to-image)", "DIR");
     readonly Option<int?> _epoch = KitOptions.IntOrNull("--epoch", "which snapshot (default the newest)", 1, helpName: "E");
-    readonly Option<string> _data = KitOptions.Text("--data", "concept set", EmojiSet.DefaultFolder, "DIR");
-    readonly Option<string?> _out = KitOptions.TextOrNull("--out", "default out/eval/text-to-image", "DIR");
+    readonly Option<string?> _data = KitOptions.TextOrNull("--data", "concept set (default data/emoji, or data/emoji-64 for text-64)", "DIR");
+    readonly Option<string?> _out = KitOptions.TextOrNull("--out", "default out/eval/text-to-image (or text-to-image-64)", "DIR");
+    readonly Option<string> _model = KitOptions.Word("--model", "text: the 32x32 model part A runs on; text-64: part A model v2, judged against issue 18's bars",
+        ParseModel, "text", "text|text-64");
+    readonly Option<string?> _weights = KitOptions.TextOrNull("--weights", "text-64: the checkpoint (default data/models/text-to-image-64/sitting.weights)", "FILE");
+    readonly Option<string?> _classifier = KitOptions.TextOrNull("--classifier", "text-64: the concept classifier (default data/models/concept-classifier-64/epoch-120.weights)", "FILE");
+
+    static bool ParseModel(string text) => text switch
+    {
+        "text" => false,
+        "text-64" => true,
+        _ => throw new ArgumentException($"--model must be text or text-64, got '{text}'.", "--model"),
+    };
 
     public Command Command { get; }
 
@@ -26,7 +37,10 @@ public sealed class EvaluateTextVerb : IVerb
         For every concept of data/emoji/, samples its main name ("a rocket") and finds each sample's nearest training
         picture (L2 in pixel space); a hit when that picture shows the prompted concept; top-5 when the prompted concept is
         among the 5 nearest. Prints the rates and writes contact.png (training picture, samples) and adherence.json.
-        """, Run, _samples, _guidance, _steps, _seed, _concepts, _from, _epoch, _data, _out);
+        With --model text-64: the training captions and data/emoji-64/paraphrases.json (--samples seeds each) and the
+        course's prompts (8 seeds), judged by the concept classifier (top-1, top-3) and the pixel nearest neighbour, with
+        each prompt's diversity beside its concept's; prints issue 18's bars, writes evaluation.json and contact-*.png.
+        """, Run, _samples, _guidance, _steps, _seed, _concepts, _from, _epoch, _data, _out, _model, _weights, _classifier);
 
     int Run(ParseResult parse, CancellationToken cancel)
     {
@@ -37,7 +51,20 @@ public sealed class EvaluateTextVerb : IVerb
         string? only = parse.GetValue(_concepts);
         string? from = parse.GetValue(_from);
         int? epoch = parse.GetValue(_epoch);
-        string data = parse.GetValue(_data)!;
+        bool v2 = ParseModel(parse.GetValue(_model)!);
+        if (v2)
+        {
+            if (from is not null || epoch is not null) throw new ArgumentException("--from and --epoch are for --model text; give the text-64 checkpoint with --weights.", "--from");
+            TorchRuntime.Ensure();
+            var keys = only?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+            return EvaluateText64.Run(
+                parse.GetValue(_weights) ?? Path.Combine(TextToImage64Training.ShippedFolder, Training.Trainer<TorchSharp.torch.nn.Module>.SittingFile),
+                parse.GetValue(_classifier), parse.GetValue(_data) ?? TextToImage64Training.DefaultDataFolder, keys,
+                samples, gamma, steps, seed, parse.GetValue(_out) ?? Path.Combine(KitPaths.Out, "eval", TextToImage64Recipe.FolderName), cancel);
+        }
+        if (parse.GetValue(_weights) is not null || parse.GetValue(_classifier) is not null)
+            throw new ArgumentException("--weights and --classifier are for --model text-64.", "--weights");
+        string data = parse.GetValue(_data) ?? EmojiSet.DefaultFolder;
         string outDir = parse.GetValue(_out) ?? Path.Combine(KitPaths.Out, "eval", TextToImageRecipe.FolderName);
 
         TorchRuntime.Ensure();
