@@ -106,7 +106,8 @@ public sealed class GradeExecutor(string notebookPath, string ordersPath, string
     static int ExitNow(int code)
     {
         Console.Out.Flush();
-        Environment.Exit(code);
+        Console.Error.Flush();
+        Unix.ExitAtOnce(code);
         return code;
     }
 }
