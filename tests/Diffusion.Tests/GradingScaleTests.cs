@@ -20,7 +20,6 @@ namespace Diffusion.Tests;
 [Collection(nameof(GradingScaleFixture))]
 public class GradingScaleTests(GradingScaleFixture f)
 {
-    static readonly string SchemaPath = Path.Combine(KitPaths.Root, "tests", "Diffusion.Tests", "Fixtures", "gradescope-results.schema.json");
 
     static JsonElement Json(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement.Clone();
 
@@ -41,7 +40,7 @@ public class GradingScaleTests(GradingScaleFixture f)
     [Fact]
     public void ResultsJsonValidatesAgainstGradescopesSchema()
     {
-        var schema = JsonSchema.FromText(File.ReadAllText(SchemaPath));
+        var schema = GradescopeSchema.Instance;
         foreach (var student in Students)
         {
             var node = Json(f.ResultsJson(student));

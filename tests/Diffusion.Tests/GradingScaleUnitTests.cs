@@ -19,7 +19,7 @@ namespace Diffusion.Tests;
 public class GradingScaleUnitTests
 {
     const string A1 = GradingFixture.A1;
-    static readonly JsonSchema Schema = JsonSchema.FromText(File.ReadAllText(Path.Combine(KitPaths.Root, "tests", "Diffusion.Tests", "Fixtures", "gradescope-results.schema.json")));
+    static JsonSchema Schema => GradescopeSchema.Instance;
 
     [Fact]
     public void RenamingVariablesAndChangingConstantsLeavesTheFingerprintsAlone()
