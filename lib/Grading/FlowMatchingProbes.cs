@@ -24,16 +24,8 @@ public static class FlowMatchingProbes
     /// <summary>B4 2.2: the shipped time-conditioned flow model and 512 training digits drawn at random.</summary>
     public static LossCase Loss(Probe probe) => Loss(probe.Seed);
 
-    public static LossCase Loss(long seed)
-    {
-        using var train = Mnist.Load("train");
-        var random = new Random((int)(seed & int.MaxValue));
-        var indices = Enumerable.Range(0, 512).Select(_ => (long)random.Next(train.Count)).ToArray();
-        var (digits, labels) = train.Batch(indices);
-        labels.Dispose();
-        var network = ShippedModels.LoadUNet(DigitModelKind.FlowTime, LossEpoch);
-        return new LossCase(network, digits, ProbeSeeds.Derive(seed, 1));
-    }
+    public static LossCase Loss(long seed) =>
+        new(ShippedModels.LoadUNet(DigitModelKind.FlowTime, LossEpoch), PartBProbes.TrainingDigits(seed, 512), ProbeSeeds.Derive(seed, 1));
 
     /// <summary>
     /// B4 2.3: Gaussian data of a drawn mean and spread, 32 samples, at one step (every pixel must land on the mean)

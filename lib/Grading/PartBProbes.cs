@@ -43,15 +43,18 @@ public static class PartBProbes
     /// <summary>2.2 (B.1): the shipped time-conditioned UNet and 512 training digits drawn at random.</summary>
     public static LossCase Loss(Probe probe) => Loss(probe.Seed);
 
-    public static LossCase Loss(long seed)
+    public static LossCase Loss(long seed) =>
+        new(ShippedModels.LoadUNet(DigitModelKind.Time, 20), TrainingDigits(seed, 512), ProbeSeeds.Derive(seed, 1));
+
+    /// <summary><paramref name="count"/> training digits drawn at random (with repeats) from <paramref name="seed"/>: the loss probes' batch.</summary>
+    public static Tensor TrainingDigits(long seed, int count)
     {
         using var train = Mnist.Load("train");
         var random = new Random((int)(seed & int.MaxValue));
-        var indices = Enumerable.Range(0, 512).Select(_ => (long)random.Next(train.Count)).ToArray();
+        var indices = Enumerable.Range(0, count).Select(_ => (long)random.Next(train.Count)).ToArray();
         var (digits, labels) = train.Batch(indices);
         labels.Dispose();
-        var network = ShippedModels.LoadUNet(DigitModelKind.Time, 20);
-        return new LossCase(network, digits, ProbeSeeds.Derive(seed, 1));
+        return digits;
     }
 
     /// <summary>2.3 (B.2): the exact noise predictor of Gaussian data, 32 samples.</summary>
