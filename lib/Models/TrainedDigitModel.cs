@@ -28,6 +28,19 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
         }
     }
 
+    /// <summary>
+    /// A notebook's model cell: <see cref="Get"/> for the current mode, writing a line per finished epoch when it trains
+    /// (full and smoke modes), then the model's <see cref="Describe"/> line.
+    /// </summary>
+    /// <param name="kind">which part B model</param>
+    /// <param name="output">where the lines go (default the cell's output, Console.Out)</param>
+    public static TrainedDigitModel GetForNotebook(DigitModelKind kind, TextWriter? output = null)
+    {
+        var model = Get(kind, progress: new TrainingProgressLines(output));
+        (output ?? Console.Out).WriteLine(model.Describe());
+        return model;
+    }
+
     /// <summary>Smoke mode's recipe: the same code path with a sliver of the work, so a test run takes seconds.</summary>
     public static DigitRecipe SmokeRecipe(DigitModelKind kind, long seed = 0)
     {
