@@ -18,8 +18,8 @@ public static class FlowMatchingProbes
     public sealed record SampleCase(GaussianDataVelocity Field, int Count, int Steps, long NoiseSeed) : PartAProbes.WithNoise(NoiseSeed);
     public sealed record GuidanceCase(GaussianDataVelocity Field, Tensor Xt, double T, Conditioning Classes, double Gamma);
 
-    /// <summary>The epoch whose shipped weights the loss probe uses: the course's last.</summary>
-    public static int LossEpoch => DigitRecipe.Course(DigitModelKind.FlowTime).Settings.Snapshots[^1];
+    /// <summary>The epoch whose shipped weights the loss probe uses: the shipped run's last.</summary>
+    public static int LossEpoch => Models.TrainedDigitModel.Shipped(DigitModelKind.FlowTime).Snapshots[^1];
 
     /// <summary>B4 2.2: the shipped time-conditioned flow model and 512 training digits drawn at random.</summary>
     public static LossCase Loss(Probe probe) => Loss(probe.Seed);

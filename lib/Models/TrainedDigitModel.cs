@@ -58,7 +58,7 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
     /// <summary>
     /// The shipped model of <paramref name="kind"/>: the course's recipe with the width its manifest records, since a
     /// model may ship narrower than the course's when the machine that trained it could not afford that one (the
-    /// manifest's command says so), and with the snapshots a run shipped before its last epoch has.
+    /// manifest's command says so), and with the snapshots its manifest lists.
     /// </summary>
     public static TrainedDigitModel Shipped(DigitModelKind kind)
     {
@@ -69,14 +69,18 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
             var manifest = TrainingManifest.Load(folder);
             var match = System.Text.RegularExpressions.Regex.Match(manifest.Architecture, @"\((?:D|W)=(\d+)\)$");
             if (match.Success) recipe = recipe with { Hidden = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) };
-            // A run shipped before its last epoch (manifest "in progress") offers the snapshots it has.
-            if (manifest.EpochsDone < manifest.EpochsPlanned)
-            {
-                var kept = recipe.Settings.Snapshots.Where(e => manifest.Snapshots.Contains(Trainer<TorchSharp.torch.nn.Module>.SnapshotName(e))).ToArray();
-                if (kept.Length > 0) recipe = recipe with { Settings = recipe.Settings with { Snapshots = kept } };
-            }
+            // The snapshots the shipped run has: a run shipped before its last epoch ("in progress"), or one trained
+            // with an earlier recipe, offers what it has.
+            var kept = manifest.Snapshots.Select(SnapshotEpoch).OfType<int>().Order().ToArray();
+            if (kept.Length > 0) recipe = recipe with { Settings = recipe.Settings with { Snapshots = kept } };
         }
         return new TrainedDigitModel(recipe, folder);
+    }
+
+    static int? SnapshotEpoch(string file)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(file, @"^epoch-(\d+)\.weights$");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
     /// <param name="recipe">what to train</param>

@@ -20,15 +20,26 @@ public static class DigitTraining
             : new DigitUNet(recipe.UNetKind, recipe.Hidden);
     }
 
+    /// <param name="recipe">what to train</param>
+    /// <param name="data">the training digits</param>
+    /// <param name="folder">the run folder: an interrupted run there resumes from its resume.ckpt</param>
+    /// <param name="command">the command recorded in the manifest</param>
+    /// <param name="progress">told after every step, if given</param>
+    /// <param name="cancel">stops after the current step; the last finished epoch stays on disk</param>
+    /// <param name="dataFolder">where the MNIST files came from (hashed into the manifest); default data/mnist</param>
+    /// <param name="writeSitting">for a run that spans several sittings (sessions on machines that share only the git
+    /// repository): also write sitting.weights (half precision) after every epoch, to commit when a sitting ends</param>
+    /// <param name="continueFrom">when the folder has no resume.ckpt: go on from this committed sitting (Adam afresh)</param>
     public static LossHistory Run(DigitRecipe recipe, LabelledImages data, string folder, string command,
-        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, string? dataFolder = null)
+        IProgress<TrainingProgress>? progress = null, CancellationToken cancel = default, string? dataFolder = null,
+        bool writeSitting = false, SittingStart? continueFrom = null)
     {
         var model = NewModel(recipe);
         try
         {
             return recipe.Kind == DigitModelKind.Classifier
-                ? Train((DigitClassifier)model, new ClassificationObjective(), recipe, data, folder, command, progress, cancel, dataFolder)
-                : Train((DigitUNet)model, Objective(recipe), recipe, data, folder, command, progress, cancel, dataFolder);
+                ? Train((DigitClassifier)model, new ClassificationObjective(), recipe, data, folder, command, progress, cancel, dataFolder, writeSitting || continueFrom is not null, continueFrom)
+                : Train((DigitUNet)model, Objective(recipe), recipe, data, folder, command, progress, cancel, dataFolder, writeSitting || continueFrom is not null, continueFrom);
         }
         finally { model.Dispose(); }
     }
@@ -45,12 +56,17 @@ public static class DigitTraining
     };
 
     static LossHistory Train<TModel>(TModel model, ITrainingObjective<TModel> objective, DigitRecipe recipe, LabelledImages data,
-        string folder, string command, IProgress<TrainingProgress>? progress, CancellationToken cancel, string? dataFolder)
+        string folder, string command, IProgress<TrainingProgress>? progress, CancellationToken cancel, string? dataFolder, bool writeSitting, SittingStart? continueFrom)
         where TModel : nn.Module
     {
-        var trainer = new Trainer<TModel>(folder, recipe.Architecture, recipe.Settings);
+        var trainer = new Trainer<TModel>(folder, recipe.Architecture, recipe.Settings) { ContinueFrom = continueFrom, WriteSitting = writeSitting };
         var dataHashes = TrainingManifest.HashFolder(dataFolder ?? Mnist.DefaultFolder, "*-ubyte*");
         dataHashes["set"] = $"{data.Name} ({data.Count} images)";
+        if (writeSitting)
+            dataHashes["optimiser"] = "Adam; a run continued in a new sitting (--continue sitting.weights) starts Adam's moments afresh, the learning-rate schedule goes on from the epoch";
+        if (continueFrom is { } from)
+            dataHashes["continued from"] = $"{Path.GetRelativePath(Runtime.KitPaths.Root, from.WeightsPath)} ({TrainingManifest.HashFile(from.WeightsPath)})";
+        string[] kept = writeSitting ? [Trainer<TModel>.SittingFile] : [];
         trainer.EpochFinished += (epoch, history) =>
         {
             var epochLosses = Enumerable.Range(1, history.EpochsDone).Select(history.EpochMean).ToList();
@@ -58,7 +74,7 @@ public static class DigitTraining
                 DigitRecipe.FolderName(recipe.Kind), recipe.Architecture, model.parameters().Sum(p => p.numel()),
                 command, recipe.Settings.Seed, recipe.Settings.Fingerprint(), objective.Name, dataHashes,
                 history.EpochsDone, recipe.Settings.Epochs, history.EpochSeconds.Sum(), epochLosses[^1], epochLosses,
-                recipe.Settings.Snapshots.Where(e => e <= epoch).Select(Trainer<TModel>.SnapshotName).ToList(),
+                recipe.Settings.Snapshots.Where(e => e <= epoch).Select(Trainer<TModel>.SnapshotName).Concat(kept).ToList(),
                 typeof(torch).Assembly.GetName().Version?.ToString() ?? "?", get_num_threads(),
                 TrainingManifest.MachineDescription(),
                 history.EpochsDone == recipe.Settings.Epochs ? DateTime.UtcNow.ToString("u") : "in progress").Save(folder);
@@ -68,3 +84,4 @@ public static class DigitTraining
         return trainer.Train(model, objective, data.Images, labels, progress, cancel);
     }
 }
+

@@ -127,10 +127,12 @@ public sealed class FlowMatchingJudgeTests
     [Fact]
     public void TheFiguresExpectedFollowTheEpochsTheModeShows()
     {
-        // Pretrained: 1.2.3, epochs 1, 5 and 10, the preview, the step sweep and the GIF; smoke shows epochs 1 and 2.
+        // Pretrained: 1.2.3, the three snapshots (the page's epochs 1, 5 and 10), the preview, the step sweep and the GIF;
+        // smoke trains 2 epochs and shows the last.
         Judge("B4-flow-matching-time", "Figures", 1, [], figures: 7);
         Assert.Throws<CheckFailed>(() => Judge("B4-flow-matching-time", "Figures", 1, [], figures: 6));
-        Judge("B4-flow-matching-time", "Figures", 1, [], figures: 6, mode: KitMode.Smoke);
+        Judge("B4-flow-matching-time", "Figures", 1, [], figures: 5, mode: KitMode.Smoke);
+        Assert.Throws<CheckFailed>(() => Judge("B4-flow-matching-time", "Figures", 1, [], figures: 4, mode: KitMode.Smoke));
         Judge("B5-flow-matching-class", "Figures", 1, [], figures: 6);
         Assert.Throws<CheckFailed>(() => Judge("B5-flow-matching-class", "Figures", 1, [], figures: 5));
     }

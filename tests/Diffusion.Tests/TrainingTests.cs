@@ -1,3 +1,4 @@
+using Diffusion.Data;
 using Diffusion.Models;
 using Diffusion.Training;
 using TorchSharp;
@@ -59,6 +60,33 @@ public sealed class TrainingTests : IDisposable
         Assert.Equal(straight.StepLosses, resumed.StepLosses);
         Assert.Equal(File.ReadAllBytes(Path.Combine(_folder, "straight", "epoch-03.weights")),
                      File.ReadAllBytes(Path.Combine(interrupted, "epoch-03.weights")));
+    }
+
+    [Fact]
+    public void ADigitRunSpanningSittingsGoesOnInItsCommittedFolderWithoutResumeCheckpoint()
+    {
+        // A flow-matching recipe of a few steps; the run folder is what a sitting commits (all but resume.ckpt).
+        var recipe = TrainedDigitModel.SmokeRecipe(DigitModelKind.FlowClass, seed: 5).WithEpochs(3);
+        using var data = new LabelledImages("test digits", _images.alias(), _labels.data<long>().ToArray(), [.. Enumerable.Range(0, 10).Select(d => d.ToString())]);
+        var run = Path.Combine(_folder, "fm-run");
+        using var stop = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => DigitTraining.Run(recipe, data, run, "test", new Progress(p => { if (p.Epoch == 3) stop.Cancel(); }),
+            stop.Token, writeSitting: true));
+        var sitting = Path.Combine(run, Trainer<DigitUNet>.SittingFile);
+        Assert.True(File.Exists(sitting), "a run told to write sittings writes sitting.weights after every epoch");
+        Assert.Equal("2", WeightsFile.ReadHeader(sitting)["epoch"]);
+        Assert.Contains(Trainer<DigitUNet>.SittingFile, TrainingManifest.Load(run).Snapshots);
+        var before = LossHistory.Load(Path.Combine(run, Trainer<DigitUNet>.HistoryFile));
+
+        // The next sitting, on a fresh clone: the same folder without resume.ckpt (never committed), continued in place.
+        File.Delete(Path.Combine(run, Trainer<DigitUNet>.ResumeFile));
+        var after = DigitTraining.Run(recipe, data, run, "test", continueFrom: SittingStart.Beside(sitting));
+        Assert.Equal(3, after.EpochsDone);
+        Assert.Equal(before.StepLosses, after.StepLosses.Take(before.StepLosses.Count));
+        var manifest = TrainingManifest.Load(run);
+        Assert.Equal(3, manifest.EpochsDone);
+        Assert.True(manifest.Data.ContainsKey("continued from"), "the manifest says which sitting the run went on from");
+        Assert.Equal("3", WeightsFile.ReadHeader(sitting)["epoch"]);
     }
 
     [Fact]
@@ -183,5 +211,22 @@ public sealed class TrainingTests : IDisposable
         // Exponential decay 0.1^(1/epochs) per epoch: after all epochs the rate is a tenth.
         Assert.Equal(1e-4, time.Settings.LearningRateAt(20), 12);
         Assert.Equal(300, DigitRecipe.Schedule.Steps);
+    }
+
+    [Fact]
+    public void FlowRecipesTrainAsManyStepsAsThePageOnTheKitsSplit()
+    {
+        // The page: 10 epochs of MNIST's 60,000 digits in batches of 64 (938 steps an epoch, the last batch partial), with
+        // samples after epochs 1, 5 and 10. The kit trains on 9,000 digits (141 steps an epoch).
+        static int Steps(int epochs, int digits) => epochs * ((digits + 63) / 64);
+        var flow = DigitRecipe.Course(DigitModelKind.FlowClass).Settings;
+        Assert.Equal((64, 1e-2), (flow.BatchSize, flow.LearningRate));
+        Assert.Equal(1e-3, flow.LearningRateAt(flow.Epochs), 12);
+        int[] pageEpochs = [1, 5, 10];
+        Assert.Equal(pageEpochs.Length, flow.Snapshots.Count());
+        foreach (var (page, kit) in pageEpochs.Zip(flow.Snapshots))
+            Assert.True(Math.Abs(Steps(kit, 9_000) - Steps(page, 60_000)) <= 141 / 2,
+                $"kit epoch {kit} ends {Steps(kit, 9_000)} steps in, the page's epoch {page} {Steps(page, 60_000)}: more than half an epoch apart");
+        Assert.Equal(flow.Epochs, flow.Snapshots[^1]);
     }
 }

@@ -22,9 +22,8 @@ public static class PreviewBench
     {
         using var ddpmTime = ShippedModels.LoadNoisePredictor(DigitModelKind.Time, 20);
         using var ddpmClass = ShippedModels.LoadNoisePredictor(DigitModelKind.Class, 20);
-        int flowEpoch = DigitRecipe.Course(DigitModelKind.FlowTime).Settings.Epochs;
-        using var flowTime = ShippedModels.LoadVelocityField(DigitModelKind.FlowTime, flowEpoch);
-        using var flowClass = ShippedModels.LoadVelocityField(DigitModelKind.FlowClass, flowEpoch);
+        using var flowTime = ShippedModels.LoadVelocityField(DigitModelKind.FlowTime, TrainedDigitModel.Shipped(DigitModelKind.FlowTime).Snapshots[^1]);
+        using var flowClass = ShippedModels.LoadVelocityField(DigitModelKind.FlowClass, TrainedDigitModel.Shipped(DigitModelKind.FlowClass).Snapshots[^1]);
         var asked = Conditioning.Classes(DigitSampling.EachDigit(2));
 
         var cells = new (string Key, string What, Func<int, Generator, SamplingResult> Sample)[]

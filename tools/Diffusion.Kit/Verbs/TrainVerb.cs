@@ -55,6 +55,11 @@ public sealed class TrainVerb : IVerb
         var data = KitOptions.TextOrNull("--data", "folder of MNIST IDX files (default data/mnist)", "DIR");
         var maxSteps = KitOptions.IntOrNull("--max-steps", "cap steps per epoch (for quick checks)", 1);
         var threads = KitOptions.IntOrNull("--threads", "libtorch threads (default: libtorch's, one per core); recorded in the manifest", 1, 1024);
+        var sittings = KitOptions.Flag("--sittings", "the run spans several sittings (machines that share only the git repository): " +
+            "also write sitting.weights (half precision) after every epoch; commit the run folder without resume.ckpt when a sitting ends");
+        var continueFrom = KitOptions.TextOrNull("--continue", "when the run folder has no resume.ckpt: go on from a committed " +
+            "sitting.weights and the history.json beside it (implies --sittings); Adam starts afresh, the epochs and the " +
+            "learning-rate schedule go on", "FILE");
         string name = ShippedModels.TrainName(kind);
         var command = KitOptions.Verb(name, $"""
             train the {DigitRecipe.FolderName(kind)} model
@@ -76,15 +81,22 @@ public sealed class TrainVerb : IVerb
                         MaxStepsPerEpoch = parse.GetValue(maxSteps),
                     },
                 };
+                SittingStart? start = null;
+                if (parse.GetValue(continueFrom) is { } sitting)
+                {
+                    if (!File.Exists(sitting))
+                        throw new ArgumentException($"--continue needs an existing sitting checkpoint (a sitting.weights written with --sittings), got \"{sitting}\".", "continue");
+                    start = SittingStart.Beside(sitting);
+                }
                 return Train(recipe, parse.GetValue(outDir) ?? Path.Combine(KitPaths.Out, "train", DigitRecipe.FolderName(kind)),
-                    parse.GetValue(data), parse.GetValue(threads), cancel);
-            }, seed, epochs, batch, lr, hidden, sigma, pUncond, outDir, data, maxSteps, threads);
+                    parse.GetValue(data), parse.GetValue(threads), parse.GetValue(sittings) || start is not null, start, cancel);
+            }, seed, epochs, batch, lr, hidden, sigma, pUncond, outDir, data, maxSteps, threads, sittings, continueFrom);
         if (DigitRecipe.FolderName(kind) != name) command.Aliases.Add(DigitRecipe.FolderName(kind));
         if (kind == DigitModelKind.OneStep) command.Aliases.Add("onestep");
         return command;
     }
 
-    static int Train(DigitRecipe recipe, string folder, string? dataFolder, int? threads, CancellationToken cancel)
+    static int Train(DigitRecipe recipe, string folder, string? dataFolder, int? threads, bool writeSitting, SittingStart? continueFrom, CancellationToken cancel)
     {
         TorchRuntime.Ensure();
         if (threads is { } count) TorchSharp.torch.set_num_threads(count);
@@ -92,7 +104,8 @@ public sealed class TrainVerb : IVerb
         string command = "dotnet run --project tools/Diffusion.Kit -- train " + string.Join(" ", Environment.GetCommandLineArgs().Skip(2));
         Console.WriteLine($"Training {recipe.Architecture} on {data} into {folder}");
         Console.WriteLine($"  {recipe.Settings.Fingerprint()}");
-        var history = TrainingProgressDisplay.Show(progress => DigitTraining.Run(recipe, data, folder, command, progress, cancel, dataFolder));
+        if (continueFrom is not null) Console.WriteLine($"  continuing from {continueFrom.WeightsPath} when {folder} has no resume.ckpt (Adam afresh)");
+        var history = TrainingProgressDisplay.Show(progress => DigitTraining.Run(recipe, data, folder, command, progress, cancel, dataFolder, writeSitting, continueFrom));
         Console.WriteLine($"Done: {history.EpochsDone} epochs, last epoch mean loss {history.EpochMean(history.EpochsDone):F5}. Files in {folder}.");
         return 0;
     }
