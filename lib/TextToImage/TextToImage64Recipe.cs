@@ -28,6 +28,13 @@ public sealed record TextToImage64Recipe(
 
     public const int DefaultEpochs = 200;
 
+    /// <summary>
+    /// The decay of the moving average of the weights the run also writes (average.weights, <see cref="Training.WeightAverage"/>):
+    /// a horizon of about 1,000 steps, 8 epochs, so an average started afresh in a sitting has settled after a few
+    /// epochs. Not in the fingerprint: it does not change the training.
+    /// </summary>
+    public const double AverageDecay = 0.999;
+
     public static TextToImage64Recipe Default(long seed = 0, int epochs = DefaultEpochs) =>
         new([32, 64, 128, 192], 256, 12, new TrainingSettings(epochs, 32, 3e-4, Math.Pow(0.1, 1.0 / epochs), seed, SnapshotEpochs(epochs)));
 

@@ -65,7 +65,7 @@ public static class TextToImage64Training
         using var model = NewModel(recipe);
         var objective = Objective(recipe, set, table);
         model.StandardiseText(objective.Data.AllCaptionEmbeddings);   // a resumed run reads the same values back from its checkpoint
-        var trainer = new Trainer<TextUNet64>(folder, recipe.Architecture, recipe.Settings) { ContinueFrom = continueFrom, WriteSitting = true };
+        var trainer = new Trainer<TextUNet64>(folder, recipe.Architecture, recipe.Settings) { ContinueFrom = continueFrom, WriteSitting = true, AverageDecay = TextToImage64Recipe.AverageDecay };
         var data = TrainingManifest.HashFolder(dataFolder ?? DefaultDataFolder);
         var order = TrainingOrder(set, recipe.PicturesPerConcept);
         data["set"] = $"{set} ({order.Length} training pictures an epoch, {recipe.PicturesPerConcept} per concept; style '{set.File.HeldOutStyle}' never)";

@@ -47,6 +47,8 @@ public sealed class Trainer<TModel> where TModel : nn.Module
     public const string HistoryFile = "history.json";
     /// <summary>The compact checkpoint written after every epoch when asked (<see cref="WriteSitting"/>): half-precision weights, epoch, settings.</summary>
     public const string SittingFile = "sitting.weights";
+    /// <summary>The moving average of the weights written after every epoch when asked (<see cref="AverageDecay"/>), half precision.</summary>
+    public const string AverageFile = "average.weights";
 
     readonly string _folder;
     readonly string _architecture;
@@ -60,6 +62,13 @@ public sealed class Trainer<TModel> where TModel : nn.Module
 
     /// <summary>Also write <see cref="SittingFile"/> after every epoch, for committing when a sitting ends.</summary>
     public bool WriteSitting { get; init; }
+
+    /// <summary>
+    /// Also keep an exponential moving average of the weights with this decay (<see cref="WeightAverage"/>) and write it
+    /// as <see cref="AverageFile"/> after every epoch. It starts afresh from the weights each time the loop starts
+    /// (a resume or a new sitting); it does not change the training.
+    /// </summary>
+    public double? AverageDecay { get; init; }
 
     public Trainer(string folder, string architecture, TrainingSettings settings)
     {
@@ -91,6 +100,7 @@ public sealed class Trainer<TModel> where TModel : nn.Module
         var history = Resume(model, optimizer);
         long n = images.shape[0];
         int stepsPerEpoch = (int)Math.Min((n + _settings.BatchSize - 1) / _settings.BatchSize, _settings.MaxStepsPerEpoch ?? int.MaxValue);
+        using var average = AverageDecay is { } decay ? new WeightAverage(model, decay) : null;
 
         for (int epoch = history.EpochsDone; epoch < _settings.Epochs; epoch++)
         {
@@ -114,6 +124,7 @@ public sealed class Trainer<TModel> where TModel : nn.Module
                     var lossTensor = objective.Loss(model, x, y, generator);
                     lossTensor.backward();
                     optimizer.step();
+                    average?.Update();
                     loss = lossTensor.item<float>();
                 }
                 if (!float.IsFinite(loss))
@@ -127,13 +138,13 @@ public sealed class Trainer<TModel> where TModel : nn.Module
             }
             history.EpochEnds.Add(history.StepLosses.Count);
             history.EpochSeconds.Add(clock.Elapsed.TotalSeconds);
-            SaveEpoch(model, optimizer, history, epoch + 1);
+            SaveEpoch(model, optimizer, history, epoch + 1, average);
             Runtime.LoopMemory.GiveBack();   // nothing is held after the last epoch
         }
         return history;
     }
 
-    void SaveEpoch(TModel model, OptimizerHelper optimizer, LossHistory history, int epoch)
+    void SaveEpoch(TModel model, OptimizerHelper optimizer, LossHistory history, int epoch, WeightAverage? average)
     {
         // state_dict() and the optimizer's state hand out new tensor handles each call: free them every epoch.
         using var scope = NewDisposeScope();
@@ -145,6 +156,12 @@ public sealed class Trainer<TModel> where TModel : nn.Module
         if (WriteSitting)
             WeightsFile.Save(Path.Combine(_folder, SittingFile), model, _architecture, half: true,
                 new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["settings"] = _settings.Fingerprint(), ["optimiser"] = "not stored: Adam starts afresh when a run continues from this file" });
+        average?.WhileAveraged(() => WeightsFile.Save(Path.Combine(_folder, AverageFile), model, _architecture, half: true,
+            new Dictionary<string, string>
+            {
+                ["epoch"] = epoch.ToString(), ["settings"] = _settings.Fingerprint(),
+                ["average"] = FormattableString.Invariant($"exponential moving average of the weights, decay {average.Decay}, of the {average.Updates} steps since it began (it starts afresh each sitting)"),
+            }));
         WeightsFile.Save(Path.Combine(_folder, ResumeFile), model, _architecture, half: false,
             new Dictionary<string, string> { ["epoch"] = epoch.ToString(), ["settings"] = _settings.Fingerprint() },
             w => optimizer.save_state_dict(w));

@@ -90,6 +90,44 @@ public sealed class TrainingTests : IDisposable
     }
 
     [Fact]
+    public void TheWeightAverageFollowsItsFormulaAndLeavesTrainingAsItWas()
+    {
+        // A large learning rate, so that the average is far from the last weights (the check below can tell them apart).
+        var settings = Settings() with { LearningRate = 0.05 };
+        var plain = Train(Path.Combine(_folder, "plain"), settings);
+        // The same run with an average: every step's weights recorded, the average recomputed here from its formula.
+        var folder = Path.Combine(_folder, "averaged");
+        using var net = NewNet();
+        var steps = new List<Tensor[]>();
+        var record = new Progress(_ => { using var _g = no_grad(); steps.Add([.. net.parameters().Select(p => p.detach().clone())]); });
+        var trainer = new Trainer<DigitUNet>(folder, "ClassConditioned(D=4)", settings) { AverageDecay = 0.5 };
+        var averaged = trainer.Train(net, new DdpmObjective(DigitRecipe.Schedule), _images, _labels, record);
+        Assert.Equal(plain.StepLosses, averaged.StepLosses);   // the average only reads the weights
+
+        using var initial = NewNet();
+        var expected = initial.parameters().Select(p => p.detach().clone()).ToArray();
+        for (int k = 0; k < steps.Count; k++)
+        {
+            double d = Math.Min(0.5, (1.0 + k) / (10.0 + k));   // the warm-up, then the decay
+            for (int i = 0; i < expected.Length; i++) expected[i] = d * expected[i] + (1 - d) * steps[k][i];
+        }
+        using var written = NewNet();
+        WeightsFile.Load(Path.Combine(folder, Trainer<DigitUNet>.AverageFile), written, "ClassConditioned(D=4)");
+        var got = written.parameters().ToArray();
+        double farthest = 0, fromLast = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double scale = Math.Max(1e-3, expected[i].abs().max().item<float>());
+            farthest = Math.Max(farthest, (got[i] - expected[i]).abs().max().item<float>() / scale);
+            fromLast = Math.Max(fromLast, (steps[^1][i] - expected[i]).abs().max().item<float>() / scale);
+        }
+        Assert.True(farthest < 2e-3, $"the written average is {farthest:g3} (relative) from the formula's; half precision keeps about 1e-3");
+        Assert.True(fromLast > 0.05, $"the last weights are only {fromLast:g3} (relative) from the average: the check could not tell them apart");
+        // The snapshots hold the trained weights, not the average.
+        Assert.Equal(File.ReadAllBytes(Path.Combine(_folder, "plain", "epoch-02.weights")), File.ReadAllBytes(Path.Combine(folder, "epoch-02.weights")));
+    }
+
+    [Fact]
     public void AFinishedRunIsNotTrainedAgain()
     {
         var folder = Path.Combine(_folder, "done");
