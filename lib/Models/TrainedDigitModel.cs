@@ -71,16 +71,10 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
             if (match.Success) recipe = recipe with { Hidden = int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) };
             // The snapshots the shipped run has: a run shipped before its last epoch ("in progress"), or one trained
             // with an earlier recipe, offers what it has.
-            var kept = manifest.Snapshots.Select(SnapshotEpoch).OfType<int>().Order().ToArray();
+            var kept = manifest.Snapshots.Select(Trainer<TorchSharp.torch.nn.Module>.SnapshotEpoch).OfType<int>().Order().ToArray();
             if (kept.Length > 0) recipe = recipe with { Settings = recipe.Settings with { Snapshots = kept } };
         }
         return new TrainedDigitModel(recipe, folder);
-    }
-
-    static int? SnapshotEpoch(string file)
-    {
-        var match = System.Text.RegularExpressions.Regex.Match(file, @"^epoch-(\d+)\.weights$");
-        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
     }
 
     /// <param name="recipe">what to train</param>

@@ -69,8 +69,7 @@ public static class TextToImage64Training
         var data = TrainingManifest.HashFolder(dataFolder ?? DefaultDataFolder);
         var order = TrainingOrder(set, recipe.PicturesPerConcept);
         data["set"] = $"{set} ({order.Length} training pictures an epoch, {recipe.PicturesPerConcept} per concept; style '{set.File.HeldOutStyle}' never)";
-        data["optimiser"] = "Adam; a run continued in a new sitting (--continue sitting.weights) starts Adam's moments afresh, the learning-rate schedule goes on from the epoch";
-        if (continueFrom is not null) data["continued from"] = $"{Path.GetRelativePath(KitPaths.Root, continueFrom.WeightsPath)} ({TrainingManifest.HashFile(continueFrom.WeightsPath)})";
+        SittingStart.RecordIn(data, continueFrom);
         long parameters = model.ParameterCount();
         trainer.EpochFinished += (epoch, history) =>
         {

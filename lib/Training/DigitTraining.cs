@@ -35,11 +35,12 @@ public static class DigitTraining
         bool writeSitting = false, SittingStart? continueFrom = null)
     {
         var model = NewModel(recipe);
+        bool sittings = writeSitting || continueFrom is not null;
         try
         {
             return recipe.Kind == DigitModelKind.Classifier
-                ? Train((DigitClassifier)model, new ClassificationObjective(), recipe, data, folder, command, progress, cancel, dataFolder, writeSitting || continueFrom is not null, continueFrom)
-                : Train((DigitUNet)model, Objective(recipe), recipe, data, folder, command, progress, cancel, dataFolder, writeSitting || continueFrom is not null, continueFrom);
+                ? Train((DigitClassifier)model, new ClassificationObjective(), recipe, data, folder, command, progress, cancel, dataFolder, sittings, continueFrom)
+                : Train((DigitUNet)model, Objective(recipe), recipe, data, folder, command, progress, cancel, dataFolder, sittings, continueFrom);
         }
         finally { model.Dispose(); }
     }
@@ -62,10 +63,7 @@ public static class DigitTraining
         var trainer = new Trainer<TModel>(folder, recipe.Architecture, recipe.Settings) { ContinueFrom = continueFrom, WriteSitting = writeSitting };
         var dataHashes = TrainingManifest.HashFolder(dataFolder ?? Mnist.DefaultFolder, "*-ubyte*");
         dataHashes["set"] = $"{data.Name} ({data.Count} images)";
-        if (writeSitting)
-            dataHashes["optimiser"] = "Adam; a run continued in a new sitting (--continue sitting.weights) starts Adam's moments afresh, the learning-rate schedule goes on from the epoch";
-        if (continueFrom is { } from)
-            dataHashes["continued from"] = $"{Path.GetRelativePath(Runtime.KitPaths.Root, from.WeightsPath)} ({TrainingManifest.HashFile(from.WeightsPath)})";
+        if (writeSitting) SittingStart.RecordIn(dataHashes, continueFrom);
         string[] kept = writeSitting ? [Trainer<TModel>.SittingFile] : [];
         trainer.EpochFinished += (epoch, history) =>
         {
@@ -84,4 +82,3 @@ public static class DigitTraining
         return trainer.Train(model, objective, data.Images, labels, progress, cancel);
     }
 }
-

@@ -28,6 +28,14 @@ public sealed record SittingStart(string WeightsPath, string HistoryPath)
             throw new FileNotFoundException($"{weightsPath} has no history.json beside it; a sitting checkpoint is committed with its loss history.", history);
         return new SittingStart(Path.GetFullPath(weightsPath), history);
     }
+
+    /// <summary>What a manifest of a run that spans sittings says about its optimiser and, when given, the sitting it went on from.</summary>
+    public static void RecordIn(IDictionary<string, string> data, SittingStart? continuedFrom)
+    {
+        data["optimiser"] = "Adam; a run continued in a new sitting (--continue sitting.weights) starts Adam's moments afresh, the learning-rate schedule goes on from the epoch";
+        if (continuedFrom is not null)
+            data["continued from"] = $"{Path.GetRelativePath(Runtime.KitPaths.Root, continuedFrom.WeightsPath)} ({TrainingManifest.HashFile(continuedFrom.WeightsPath)})";
+    }
 }
 
 /// <summary>A training loss became NaN or infinite; the last finished epoch is still on disk.</summary>
@@ -80,6 +88,13 @@ public sealed class Trainer<TModel> where TModel : nn.Module
     }
 
     public static string SnapshotName(int epoch) => $"epoch-{epoch:D2}.weights";
+
+    /// <summary>The epoch of a <see cref="SnapshotName"/> file name, or null for any other name (sitting.weights, say).</summary>
+    public static int? SnapshotEpoch(string fileName)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(fileName, @"^epoch-(\d+)\.weights$");
+        return match.Success ? int.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : null;
+    }
     public string SnapshotPath(int epoch) => Path.Combine(_folder, SnapshotName(epoch));
 
     /// <summary>

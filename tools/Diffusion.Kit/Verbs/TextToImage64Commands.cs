@@ -89,13 +89,7 @@ public static class TextToImage64Commands
                         MaxStepsPerEpoch = parse.GetValue(maxSteps),
                     },
                 };
-                SittingStart? start = null;
-                if (parse.GetValue(continueFrom) is { } sitting)
-                {
-                    if (!File.Exists(sitting))
-                        throw new ArgumentException($"--continue needs an existing sitting checkpoint (e.g. data/models/text-to-image-64/sitting.weights), got \"{sitting}\".", "continue");
-                    start = SittingStart.Beside(sitting);
-                }
+                var start = TrainVerb.SittingToContinue(parse.GetValue(continueFrom), "e.g. data/models/text-to-image-64/sitting.weights");
                 return Train(recipe, start, parse.GetValue(threads), parse.GetValue(maxMinutes), parse.GetValue(outDir)!, parse.GetValue(data)!, cancel);
             }, [.. training, outDir, saveSitting, to]);
         // --save-sitting copies and trains nothing, so the training options make no sense with it (and --to none without it).

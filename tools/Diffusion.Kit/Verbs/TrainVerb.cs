@@ -81,19 +81,22 @@ public sealed class TrainVerb : IVerb
                         MaxStepsPerEpoch = parse.GetValue(maxSteps),
                     },
                 };
-                SittingStart? start = null;
-                if (parse.GetValue(continueFrom) is { } sitting)
-                {
-                    if (!File.Exists(sitting))
-                        throw new ArgumentException($"--continue needs an existing sitting checkpoint (a sitting.weights written with --sittings), got \"{sitting}\".", "continue");
-                    start = SittingStart.Beside(sitting);
-                }
+                var start = SittingToContinue(parse.GetValue(continueFrom), "a sitting.weights written with --sittings");
                 return Train(recipe, parse.GetValue(outDir) ?? Path.Combine(KitPaths.Out, "train", DigitRecipe.FolderName(kind)),
                     parse.GetValue(data), parse.GetValue(threads), parse.GetValue(sittings) || start is not null, start, cancel);
             }, seed, epochs, batch, lr, hidden, sigma, pUncond, outDir, data, maxSteps, threads, sittings, continueFrom);
         if (DigitRecipe.FolderName(kind) != name) command.Aliases.Add(DigitRecipe.FolderName(kind));
         if (kind == DigitModelKind.OneStep) command.Aliases.Add("onestep");
         return command;
+    }
+
+    /// <summary>`--continue FILE` of a train sub-command: the committed sitting to go on from (null when not given).</summary>
+    internal static SittingStart? SittingToContinue(string? sitting, string example)
+    {
+        if (sitting is null) return null;
+        if (!File.Exists(sitting))
+            throw new ArgumentException($"--continue needs an existing sitting checkpoint ({example}), got \"{sitting}\".", "continue");
+        return SittingStart.Beside(sitting);
     }
 
     static int Train(DigitRecipe recipe, string folder, string? dataFolder, int? threads, bool writeSitting, SittingStart? continueFrom, CancellationToken cancel)
