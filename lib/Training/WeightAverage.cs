@@ -37,6 +37,7 @@ public sealed class WeightAverage : IDisposable
     {
         double d = NextDecay;
         using var _ = no_grad();
+        using var scope = NewDisposeScope();   // the handles detach() and the in-place ops hand out, every step
         for (int i = 0; i < _parameters.Length; i++) _average[i].mul_(d).add_(_parameters[i].detach(), alpha: 1 - d);
         Updates++;
     }
