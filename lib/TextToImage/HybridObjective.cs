@@ -12,7 +12,8 @@ namespace Diffusion.TextToImage;
 /// <item>augment and caption as the 32 x 32 model does (<see cref="TextToImageObjective.Augment"/>, <see cref="TextToImageObjective.Captions"/>:
 ///   shifts and scales, a random caption, "a high quality photo" at 5%, "" at 10% = prompt dropout);</item>
 /// <item>t ~ U{0..T-1}, eps ~ N(0, I), x_t = sqrt(abar_t) x0 + sqrt(1 - abar_t) eps (A.2); the network gives eps_hat and v;</item>
-/// <item>L_simple = ||eps_hat - eps||^2 (mean over pixels);</item>
+/// <item>L_simple = ||eps_hat - eps||^2 (mean over pixels), or for a v head (<see cref="VPrediction"/>) ||v_hat - v||^2,
+///   eps_hat then read off v_hat for the next term;</item>
 /// <item>L_t: the model's step p(x_{t-1} | x_t) = N(mu, sigma^2), with mu from eps_hat with the gradient stopped (so L_vlb
 ///   trains only the variance; the paper's stop-gradient) and log sigma^2 = frac log beta_t + (1 - frac) log beta_tilde_t,
 ///   frac = (v + 1) / 2 (the paper's eq. 15, the course's add_variance); for t >= 1, L_t = KL(q(x_{t-1} | x_t, x0) || p)
@@ -24,10 +25,10 @@ namespace Diffusion.TextToImage;
 public sealed class HybridObjective : ITrainingObjective<TextUNet64>
 {
     readonly TextToImageObjective _data;
-    // Per schedule index t (float32): sqrt(abar_t), sqrt(1 - abar_t), the one-step posterior's coefficients of x0 and x_t,
+    // Per schedule index t (float32): abar_t, sqrt(abar_t), sqrt(1 - abar_t), the one-step posterior's coefficients of x0 and x_t,
     // log beta_t, log beta_tilde_t (at t = 0, where beta_tilde is 0, t = 1's value: the paper's "clipped" log variance),
     // and log beta_tilde_t unclipped for the true posterior (t >= 1 only).
-    readonly Tensor _sqrtAbar, _sqrtOneMinusAbar, _x0Coefficient, _xtCoefficient, _logBeta, _logBetaTildeClipped;
+    readonly Tensor _alphaBar, _sqrtAbar, _sqrtOneMinusAbar, _x0Coefficient, _xtCoefficient, _logBeta, _logBetaTildeClipped;
 
     public NoiseSchedule Schedule { get; }
     public double VlbWeight { get; }
@@ -45,6 +46,7 @@ public sealed class HybridObjective : ITrainingObjective<TextUNet64>
         int steps = Schedule.Steps;
         var c = Enumerable.Range(0, steps).Select(t => Schedule.Step(t, t - 1)).ToArray();
         Tensor Of(Func<int, double> f) => tensor(Enumerable.Range(0, steps).Select(t => (float)f(t)).ToArray()).DetachFromDisposeScope();
+        _alphaBar = Of(t => c[t].AlphaBar);
         _sqrtAbar = Of(t => Math.Sqrt(c[t].AlphaBar));
         _sqrtOneMinusAbar = Of(t => Math.Sqrt(1 - c[t].AlphaBar));
         _x0Coefficient = Of(t => c[t].X0Coefficient);
@@ -65,10 +67,14 @@ public sealed class HybridObjective : ITrainingObjective<TextUNet64>
         var eps = randn(x0.shape, generator: generator);
         var xt = At(_sqrtAbar, t) * x0 + At(_sqrtOneMinusAbar, t) * eps;            // A.2
         var output = model.call(xt, t, text);
-        var noise = output.narrow(1, 0, 3);
+        var head = output.narrow(1, 0, 3);
         var v = output.narrow(1, 3, 3);
-        var simple = (noise - eps).square().mean();
-        return simple + VlbWeight * Schedule.Steps * VlbTerm(x0, xt, t, noise.detach(), v).mean();
+        if (model.Head == HeadTarget.Noise)
+            return (head - eps).square().mean() + VlbWeight * Schedule.Steps * VlbTerm(x0, xt, t, head.detach(), v).mean();
+        var alphaBar = At(_alphaBar, t);
+        var simple = (head - VPrediction.Target(x0, eps, alphaBar)).square().mean();
+        var noise = VPrediction.ToNoise(head.detach(), xt, alphaBar);
+        return simple + VlbWeight * Schedule.Steps * VlbTerm(x0, xt, t, noise, v).mean();
     }
 
     /// <summary>

@@ -146,14 +146,20 @@ public sealed class TextNoisePredictor : INoisePredictor, IDisposable
 
     /// <summary>
     /// The network in eval mode without gradients: x_t (N x 3 x S x S), one t for all, N x 384 embeddings. The 32 x 32
-    /// network gives N x 3 (the noise), the 64 x 64 one N x 6 (noise, then v).
+    /// network gives N x 3 (the noise), the 64 x 64 one N x 6 (noise, then the variance output); a v head's output is
+    /// converted to the noise here (<see cref="VPrediction.ToNoise"/>).
     /// </summary>
     public Tensor Forward(Tensor xt, int t, Tensor text)
     {
         using var _ = no_grad();
         _network.eval();
         using var time = full(xt.shape[0], (long)t, dtype: ScalarType.Int64);
-        return _network.call(xt, time, text);
+        if (Network64?.Head != HeadTarget.V) return _network.call(xt, time, text);
+        using var scope = NewDisposeScope();
+        var output = _network.call(xt, time, text);
+        var alphaBar = tensor(Schedule.AlphaBar(t), dtype: xt.dtype, device: xt.device);
+        var noise = VPrediction.ToNoise(output.narrow(1, 0, 3), xt, alphaBar);
+        return cat([noise, output.narrow(1, 3, 3)], 1).MoveToOuterDisposeScope();
     }
 
     public void Dispose()

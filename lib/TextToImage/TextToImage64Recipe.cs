@@ -9,6 +9,9 @@ namespace Diffusion.TextToImage;
 /// concept seen equally often (<see cref="PicturesPerConcept"/> of its training pictures an epoch, the held-out style
 /// never), Adam decayed to a tenth over the run. An epoch is short (a few minutes on one core), so a sitting that
 /// ends mid-epoch loses little; the run spans several sittings (<see cref="Training.SittingStart"/>).
+/// The network's head learns v (<see cref="VPrediction"/>). The shipped model is a second run started from the first
+/// run's weights (<see cref="StartFrom"/>: 96 epochs of a noise-predicting head, which denoised well but learned almost
+/// nothing of the prompt; data/models/text-to-image-64/stage-1/ and docs/measurements.md), so its default is shorter.
 /// </summary>
 public sealed record TextToImage64Recipe(
     int[] Channels,
@@ -19,14 +22,16 @@ public sealed record TextToImage64Recipe(
     double GenericProbability = 0.05,
     double MaxShift = 4,
     double MaxScale = 0.1,
-    double VlbWeight = 0.001)
+    double VlbWeight = 0.001,
+    HeadTarget Head = HeadTarget.V,
+    StartWeights? StartFrom = null)
 {
     public const string FolderName = "text-to-image-64";
 
     /// <summary>DeepFloyd IF's schedule: squaredcos_cap_v2 with T = 1000.</summary>
     public static NoiseSchedule Schedule { get; } = NoiseSchedule.Cosine(1000);
 
-    public const int DefaultEpochs = 200;
+    public const int DefaultEpochs = 100;
 
     /// <summary>
     /// The decay of the moving average of the weights the run also writes (average.weights, <see cref="Training.WeightAverage"/>):
@@ -47,11 +52,12 @@ public sealed record TextToImage64Recipe(
         Settings = Settings with { Epochs = epochs, LearningRateDecay = Math.Pow(0.1, 1.0 / epochs), Snapshots = SnapshotEpochs(epochs) },
     };
 
-    public string Architecture => TextUNet64.ArchitectureName(Channels, Embedding);
+    public string Architecture => TextUNet64.ArchitectureName(Channels, Embedding, Head);
 
-    /// <summary>Everything that changes the result, compared on resume.</summary>
+    /// <summary>Everything that changes the result, compared on resume (a noise head adds nothing: the first run's files say so).</summary>
     public string Fingerprint() => FormattableString.Invariant(
-        $"{Settings.Fingerprint()};perconcept={PicturesPerConcept};pnull={NullProbability:R};pgeneric={GenericProbability:R};shift={MaxShift:R};scale={MaxScale:R};vlb={VlbWeight:R}");
+        $"{Settings.Fingerprint()};perconcept={PicturesPerConcept};pnull={NullProbability:R};pgeneric={GenericProbability:R};shift={MaxShift:R};scale={MaxScale:R};vlb={VlbWeight:R}") +
+        (Head == HeadTarget.V ? ";head=v" : "") + (StartFrom is { } start ? ";from=" + start.Hash : "");
 
     /// <summary>"32,64,128,192" as four channel counts; the error names <paramref name="argument"/>.</summary>
     public static int[] ParseChannels(string text, string argument)

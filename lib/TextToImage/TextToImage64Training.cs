@@ -21,7 +21,7 @@ public static class TextToImage64Training
     public static TextUNet64 NewModel(TextToImage64Recipe recipe)
     {
         manual_seed(recipe.Settings.Seed);
-        return new TextUNet64(recipe.Channels, recipe.Embedding);
+        return new TextUNet64(recipe.Channels, recipe.Embedding, recipe.Head);
     }
 
     public static HybridObjective Objective(TextToImage64Recipe recipe, EmojiSet set, PromptEmbeddings table)
@@ -62,14 +62,17 @@ public static class TextToImage64Training
         if (set.File.Format != EmojiSet.FormatName64 || set.File.Size != TextUNet64.Size)
             throw new InvalidDataException($"the 64x64 model trains on a {EmojiSet.FormatName64} set of {TextUNet64.Size} px pictures (data/emoji-64); got {set}.");
         CheckResumable(recipe, folder);
+        CheckContinuable(recipe, continueFrom, folder);
         using var model = NewModel(recipe);
         var objective = Objective(recipe, set, table);
         model.StandardiseText(objective.Data.AllCaptionEmbeddings);   // a resumed run reads the same values back from its checkpoint
+        if (recipe.StartFrom is { } start) LoadStartWeights(model, start.Path);   // after standardising: the file's own statistics win
         var trainer = new Trainer<TextUNet64>(folder, recipe.Architecture, recipe.Settings) { ContinueFrom = continueFrom, WriteSitting = true, AverageDecay = TextToImage64Recipe.AverageDecay };
         var data = TrainingManifest.HashFolder(dataFolder ?? DefaultDataFolder);
         var order = TrainingOrder(set, recipe.PicturesPerConcept);
         data["set"] = $"{set} ({order.Length} training pictures an epoch, {recipe.PicturesPerConcept} per concept; style '{set.File.HeldOutStyle}' never)";
         SittingStart.RecordIn(data, continueFrom);
+        if (recipe.StartFrom is { } from) data[StartWeights.ManifestKey] = from.ManifestEntry();
         long parameters = model.ParameterCount();
         trainer.EpochFinished += (epoch, history) =>
         {
@@ -121,6 +124,22 @@ public static class TextToImage64Training
         return epoch;
     }
 
+    /// <summary>
+    /// A sitting of another run (other settings, another start) must not be continued under this one: the trainer checks
+    /// the settings and architecture in the weights' header, this the whole recipe in the manifest beside them.
+    /// </summary>
+    static void CheckContinuable(TextToImage64Recipe recipe, SittingStart? sitting, string folder)
+    {
+        if (sitting is null || File.Exists(Path.Combine(folder, Trainer<TextUNet64>.ResumeFile))) return;
+        var beside = Path.GetDirectoryName(Path.GetFullPath(sitting.WeightsPath))!;
+        if (!File.Exists(Path.Combine(beside, TrainingManifest.FileName))) return;
+        var manifest = TrainingManifest.Load(beside);
+        if (manifest.Settings != recipe.Fingerprint())
+            throw new InvalidOperationException(
+                $"{sitting.WeightsPath} is a sitting of a run with settings [{manifest.Settings}]; this run is [{recipe.Fingerprint()}]. " +
+                $"Continue it with the command in its manifest: {manifest.Command} (its --start-from too, if it has one).");
+    }
+
     static void CheckResumable(TextToImage64Recipe recipe, string folder)
     {
         if (!File.Exists(Path.Combine(folder, Trainer<TextUNet64>.ResumeFile)) || !File.Exists(Path.Combine(folder, TrainingManifest.FileName))) return;
@@ -131,6 +150,20 @@ public static class TextToImage64Training
                 "Nothing was changed: choose another output folder, or delete that one to start over.");
     }
 
+    /// <summary>
+    /// Loads an earlier run's weights into <paramref name="model"/> to start a new run from them: the same channels and
+    /// embedding, either head (the layers are the same; a noise head's weights are where a v head starts).
+    /// </summary>
+    public static void LoadStartWeights(TextUNet64 model, string path)
+    {
+        var architecture = WeightsFile.ReadHeader(path).GetValueOrDefault("architecture", "?");
+        if (!TextUNet64.TryParseArchitecture(architecture, out var channels, out int embedding, out var head)
+            || !channels.SequenceEqual(model.Channels) || embedding != model.EmbeddingSize)
+            throw new InvalidDataException(
+                $"--start-from {path} holds a {architecture} model; this run trains {model.Architecture}. Start from weights of the same channels and embedding.");
+        WeightsFile.Load(path, model, TextUNet64.ArchitectureName(channels, embedding, head));
+    }
+
     /// <summary>The model in the weights file <paramref name="path"/> as a noise predictor with its variance output.</summary>
     public static TextNoisePredictor Load(string path, TextEncoder? encoder = null) => new(LoadNetwork(path), encoder);
 
@@ -139,12 +172,12 @@ public static class TextToImage64Training
     {
         var header = WeightsFile.ReadHeader(path);
         var architecture = header.GetValueOrDefault("architecture", "?");
-        if (!TextUNet64.TryParseArchitecture(architecture, out var channels, out int embedding))
+        if (!TextUNet64.TryParseArchitecture(architecture, out var channels, out int embedding, out var head))
             throw new InvalidDataException(
                 $"{path} holds a {architecture} model, not the 64x64 text-to-image model (TextUNet64, 3 x 64 x 64 with learned variance)" +
                 (TextUNet.TryParseArchitecture(architecture, out _, out _) ? $": it is the {TextUNet.Size}x{TextUNet.Size} model; load it with TextToImageModel.Load" : "") +
                 ". Pick a checkpoint made by `train text-64`.");
-        var net = new TextUNet64(channels, embedding);
+        var net = new TextUNet64(channels, embedding, head);
         try { WeightsFile.Load(path, net, net.Architecture); }
         catch { net.Dispose(); throw; }
         net.eval();

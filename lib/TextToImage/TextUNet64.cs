@@ -11,6 +11,8 @@ namespace Diffusion.TextToImage;
 /// like IF, outputs 6 channels: the predicted noise eps(x_t, t, e) and a learned-range variance v (Nichol and Dhariwal
 /// 2021, "Improved DDPM", https://arxiv.org/abs/2102.09672: log sigma^2 = frac log beta + (1 - frac) log beta_tilde, frac = (v + 1) / 2),
 /// so part A's add_variance runs on the model's own output. e is the 384-d MiniLM sentence embedding of the prompt.
+/// The shipped run's head is trained on v (<see cref="VPrediction"/>, which says why) and the model converts it to the
+/// noise, so students see IF's two outputs either way.
 /// Why each choice:
 /// <list type="bullet">
 /// <item>Levels 64, 32, 16, 8 with C0..C3 channels and one FiLM residual block per level each way at 32, 16 and 8; the
@@ -37,7 +39,7 @@ public sealed partial class TextUNet64 : Module<Tensor, Tensor, Tensor, Tensor>
 {
     public const int Size = 64;
     public const int ImageChannels = 3;
-    /// <summary>Output channels: 3 of noise, then 3 of the variance output v.</summary>
+    /// <summary>Output channels: 3 of noise (or v), then 3 of the variance output.</summary>
     public const int OutputChannels = 6;
     public const int TextDimension = 384;
     public const int TemplateChannels = 16;
@@ -47,6 +49,8 @@ public sealed partial class TextUNet64 : Module<Tensor, Tensor, Tensor, Tensor>
     /// <summary>Channels at 64, 32, 16 and 8 pixels.</summary>
     public int[] Channels { get; }
     public int EmbeddingSize { get; }
+    /// <summary>What output channels 0-2 hold: the noise, or v (<see cref="VPrediction"/>); the file's architecture name says which.</summary>
+    public HeadTarget Head { get; }
 
     readonly Module<Tensor, Tensor> time_mlp, text_mlp;
     readonly Conv2d stem, down64, down32, down16;
@@ -62,7 +66,8 @@ public sealed partial class TextUNet64 : Module<Tensor, Tensor, Tensor, Tensor>
 
     /// <param name="channels">C0..C3, channels at 64, 32, 16 and 8 pixels (multiples of 8)</param>
     /// <param name="embedding">E: size of the time + text embedding that drives FiLM</param>
-    public TextUNet64(int[]? channels = null, int embedding = 256) : base("TextUNet64")
+    /// <param name="head">what output channels 0-2 are trained to hold (the layers are the same either way)</param>
+    public TextUNet64(int[]? channels = null, int embedding = 256, HeadTarget head = HeadTarget.Noise) : base("TextUNet64")
     {
         channels ??= [32, 64, 128, 192];
         if (channels.Length != 4 || channels.Any(c => c < 8 || c % 8 != 0))
@@ -70,6 +75,7 @@ public sealed partial class TextUNet64 : Module<Tensor, Tensor, Tensor, Tensor>
         if (embedding < 8) throw new ArgumentOutOfRangeException(nameof(embedding), embedding, "the embedding size must be at least 8.");
         Channels = channels;
         EmbeddingSize = embedding;
+        Head = head;
         int c0 = channels[0], c1 = channels[1], c2 = channels[2], c3 = channels[3], e = embedding;
         time_mlp = Sequential(("fc1", Linear(64, e)), ("act", SiLU()), ("fc2", Linear(e, e)));
         text_mlp = Sequential(("fc1", Linear(TextDimension, e)), ("act", SiLU()), ("fc2", Linear(e, e)));
@@ -106,20 +112,24 @@ public sealed partial class TextUNet64 : Module<Tensor, Tensor, Tensor, Tensor>
             }
     }
 
-    public string Architecture => ArchitectureName(Channels, EmbeddingSize);
+    public string Architecture => ArchitectureName(Channels, EmbeddingSize, Head);
 
-    public static string ArchitectureName(int[] channels, int embedding) =>
-        $"TextUNet64(C={string.Join("/", channels)},E={embedding},learned-variance,text-attention)";
+    /// <summary>The noise-predicting network's name has no suffix (the first run's files carry it); v adds ",v-prediction".</summary>
+    public static string ArchitectureName(int[] channels, int embedding, HeadTarget head = HeadTarget.Noise) =>
+        $"TextUNet64(C={string.Join("/", channels)},E={embedding},learned-variance,text-attention{(head == HeadTarget.V ? ",v-prediction" : "")})";
 
-    public static bool TryParseArchitecture(string name, out int[] channels, out int embedding)
+    public static bool TryParseArchitecture(string name, out int[] channels, out int embedding) => TryParseArchitecture(name, out channels, out embedding, out _);
+
+    public static bool TryParseArchitecture(string name, out int[] channels, out int embedding, out HeadTarget head)
     {
         var match = ArchitecturePattern().Match(name);
         channels = match.Success ? match.Groups[1].Value.Split('/').Select(int.Parse).ToArray() : [];
         embedding = match.Success ? int.Parse(match.Groups[2].Value) : 0;
+        head = match.Success && match.Groups[3].Success ? HeadTarget.V : HeadTarget.Noise;
         return match.Success;
     }
 
-    [GeneratedRegex(@"^TextUNet64\(C=(\d+/\d+/\d+/\d+),E=(\d+),learned-variance,text-attention\)$")]
+    [GeneratedRegex(@"^TextUNet64\(C=(\d+/\d+/\d+/\d+),E=(\d+),learned-variance,text-attention(,v-prediction)?\)$")]
     private static partial Regex ArchitecturePattern();
 
     /// <summary>The text standardisation from the training captions' embeddings (as <see cref="TextUNet.StandardiseText"/>).</summary>
@@ -141,7 +151,7 @@ public sealed partial class TextUNet64 : Module<Tensor, Tensor, Tensor, Tensor>
 
     /// <summary>
     /// x: N x 3 x 64 x 64; t: N schedule indices in 0..T-1; text: N x 384 prompt embeddings ("" for the unconditional
-    /// estimate). Returns N x 6 x 64 x 64: channels 0-2 the noise, 3-5 the variance output v.
+    /// estimate). Returns N x 6 x 64 x 64: channels 0-2 the noise (or v, as <see cref="Head"/> says), 3-5 the variance output.
     /// </summary>
     public override Tensor forward(Tensor x, Tensor t, Tensor text)
     {

@@ -151,6 +151,81 @@ public sealed class TextToImage64Tests : IDisposable
         Assert.Equal([8, 8, 8, 8], channels);
         Assert.Equal(16, embedding);
         Assert.False(TextUNet64.TryParseArchitecture("TextUNet(C=64,E=256,standardised,layout)", out _, out _), "the 32x32 name parsed as the 64x64 one");
+        foreach (var head in new[] { HeadTarget.Noise, HeadTarget.V })
+        {
+            var name = TextUNet64.ArchitectureName([8, 16, 24, 32], 40, head);
+            Assert.True(TextUNet64.TryParseArchitecture(name, out var c, out int e, out var parsed), $"'{name}' did not parse");
+            Assert.Equal([8, 16, 24, 32], c);
+            Assert.Equal((40, head), (e, parsed));
+        }
+        // The first run's files carry the name without a head suffix: they stay noise predictors.
+        Assert.True(TextUNet64.TryParseArchitecture("TextUNet64(C=32/64/128/192,E=256,learned-variance,text-attention)", out _, out _, out var first));
+        Assert.Equal(HeadTarget.Noise, first);
+    }
+
+    [Fact]
+    public void VParameterisationGivesBackTheNoiseAndThePicture()
+    {
+        // Salimans and Ho 2022: v = sqrt(abar) eps - sqrt(1 - abar) x0, and x_t, v determine eps and x0 exactly.
+        using var scope = NewDisposeScope();
+        manual_seed(12);
+        var x0 = rand(5, 3, 4, 4) * 2 - 1;
+        var eps = randn(5, 3, 4, 4);
+        var alphaBar = tensor(new[] { 0.9999f, 0.7f, 0.3f, 0.02f, 0.0003f }).view(5, 1, 1, 1);
+        var xt = alphaBar.sqrt() * x0 + (1 - alphaBar).sqrt() * eps;
+        var v = VPrediction.Target(x0, eps, alphaBar);
+        Assert.True(VPrediction.ToNoise(v, xt, alphaBar).allclose(eps, rtol: 0, atol: 1e-5), "eps read off v is not the noise");
+        Assert.True(VPrediction.ToX0(v, xt, alphaBar).allclose(x0, rtol: 0, atol: 1e-5), "x0 read off v is not the picture");
+        // At the ends v is the noise (abar -> 1) and minus the picture (abar -> 0).
+        Assert.True(v[0].allclose(eps[0], rtol: 0, atol: 0.02), "v at abar ~ 1 should be about eps");
+        Assert.True(v[4].allclose(-x0[4], rtol: 0, atol: 0.05), "v at abar ~ 0 should be about -x0");
+    }
+
+    [Fact]
+    public void AVHeadModelGivesStudentsTheNoiseItsOutputStandsFor()
+    {
+        using var net = TinyNet(8);
+        using var scope = NewDisposeScope();
+        manual_seed(2);
+        var xt = randn(2, 3, 64, 64);
+        var text = randn(2, 384) * 0.05;
+        const int t = 700;
+        Tensor raw;
+        using (no_grad()) { net.eval(); raw = net.call(xt, full(2, (long)t, dtype: ScalarType.Int64), text); }
+        Directory.CreateDirectory(_folder);
+        var path = Path.Combine(_folder, "v.weights");
+        using (var v = new TextUNet64([8, 8, 8, 8], 16, HeadTarget.V))
+        {
+            using (no_grad()) foreach (var (a, b) in v.parameters().Zip(net.parameters())) a.copy_(b);
+            WeightsFile.Save(path, v, v.Architecture, half: false);
+        }
+        using var model = TextToImage64Training.Load(path);
+        Assert.Equal(HeadTarget.V, model.Network64!.Head);
+        var output = model.Forward(xt, t, text);
+        double abar = TextToImage64Recipe.Schedule.AlphaBar(t);
+        var expected = Math.Sqrt(1 - abar) * xt + Math.Sqrt(abar) * raw.narrow(1, 0, 3);
+        Assert.True(output.narrow(1, 0, 3).allclose(expected, rtol: 0, atol: 1e-4), "the predictor's noise is not sqrt(1 - abar) x_t + sqrt(abar) v");
+        Assert.True(output.narrow(1, 3, 3).allclose(raw.narrow(1, 3, 3), rtol: 0, atol: 1e-5), "the variance output changed");
+    }
+
+    [Fact]
+    public void ANewRunStartsFromANoiseHeadsWeightsAndRefusesOtherSizes()
+    {
+        Directory.CreateDirectory(_folder);
+        var path = Path.Combine(_folder, "noise.weights");
+        using (var first = TinyNet(3)) WeightsFile.Save(path, first, first.Architecture, half: false);
+        using var net = new TextUNet64([8, 8, 8, 8], 16, HeadTarget.V);
+        TextToImage64Training.LoadStartWeights(net, path);
+        using var again = TinyNet(3);
+        Assert.All(net.parameters().Zip(again.parameters()), pair => Assert.True(pair.First.allclose(pair.Second, rtol: 0, atol: 0), "a weight differs from the file's"));
+        using var wide = new TextUNet64([8, 8, 8, 16], 16, HeadTarget.V);
+        var e = Assert.Throws<InvalidDataException>(() => TextToImage64Training.LoadStartWeights(wide, path));
+        Assert.Contains("C=8/8/8/8", e.Message);
+        Assert.Contains("C=8/8/8/16", e.Message);
+        var recipe = TextToImage64Recipe.Default();
+        Assert.EndsWith(";head=v", recipe.Fingerprint());
+        Assert.NotEqual(recipe.Fingerprint(), (recipe with { StartFrom = StartWeights.Of(path) }).Fingerprint());
+        Assert.DoesNotContain("head", (recipe with { Head = HeadTarget.Noise }).Fingerprint());
     }
 
     [Fact]

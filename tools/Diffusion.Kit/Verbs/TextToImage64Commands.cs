@@ -57,13 +57,16 @@ public static class TextToImage64Commands
             "(data/models/text-to-image-64/sitting.weights and the history.json beside it); Adam starts afresh, the epoch and " +
             "learning-rate schedule go on", "FILE");
         var maxMinutes = KitOptions.DoubleOrNull("--max-minutes", "stop after M minutes (the last finished epoch is kept); run again to go on", 0.01, 1e6, "M");
+        var head = KitOptions.Choice("--head", "what the head learns: v (the shipped run) or noise (the first run, stage-1/)", "v", "v", "noise");
+        var startFrom = KitOptions.TextOrNull("--start-from", "begin a new run from an earlier run's weights (the shipped run: " +
+            "data/models/text-to-image-64/stage-1/sitting.weights); Adam starts afresh with --lr, decayed to a tenth over --epochs", "FILE");
         var outDir = KitOptions.Text("--out", "run folder; an interrupted run there resumes from resume.ckpt (with --save-sitting: the run to copy from)",
             TextToImage64Training.DefaultRunFolder, "DIR");
         var data = KitOptions.Text("--data", "the 64x64 set", TextToImage64Training.DefaultDataFolder, "DIR");
         var saveSitting = KitOptions.Flag("--save-sitting", "copy what a sitting commits (sitting.weights, history.json cut to its epoch, " +
             "manifest.json) from the run folder to --to; safe while the run goes on or after it was stopped");
         var to = KitOptions.Text("--to", "with --save-sitting: where the sitting goes", TextToImage64Training.ShippedFolder, "DIR");
-        Option[] training = [seed, epochs, channels, batch, lr, maxSteps, threads, continueFrom, maxMinutes, data];
+        Option[] training = [seed, epochs, channels, batch, lr, maxSteps, threads, continueFrom, maxMinutes, head, startFrom, data];
         var command = KitOptions.Verb("text-64", """
             train the 64x64 text-to-image model (part A model v2) on data/emoji-64/
             Writes resume.ckpt, sitting.weights (half precision, after every epoch), history.json, epoch-NN.weights, manifest.json.
@@ -82,6 +85,8 @@ public static class TextToImage64Commands
                 recipe = recipe with
                 {
                     Channels = TextToImage64Recipe.ParseChannels(parse.GetValue(channels)!, "channels"),
+                    Head = parse.GetValue(head) == "noise" ? HeadTarget.Noise : HeadTarget.V,
+                    StartFrom = TrainVerb.WeightsToStartFrom(parse.GetValue(startFrom), "a sitting.weights or epoch-NN.weights of an earlier `train text-64` run"),
                     Settings = recipe.Settings with
                     {
                         BatchSize = parse.GetValue(batch),

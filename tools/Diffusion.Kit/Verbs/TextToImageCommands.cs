@@ -42,12 +42,7 @@ public static class TextToImageCommands
                     MaxStepsPerEpoch = parse.GetValue(maxSteps),
                 },
             };
-            if (parse.GetValue(startFrom) is { } start)
-            {
-                if (!File.Exists(start))
-                    throw new ArgumentException($"--start-from needs an existing weights file (epoch-NN.weights of an earlier `train text` run), got \"{start}\".", "start-from");
-                recipe = recipe with { StartFrom = StartWeights.Of(start) };
-            }
+            recipe = recipe with { StartFrom = TrainVerb.WeightsToStartFrom(parse.GetValue(startFrom), "epoch-NN.weights of an earlier `train text` run") };
             if (recipe.BaseChannels % 8 != 0) throw new ArgumentException($"--hidden must be a multiple of 8, got {recipe.BaseChannels}.", "hidden");
             return Train(recipe, parse.GetValue(outDir)!, parse.GetValue(data)!, parse.GetValue(maxMinutes), cancel);
         }, seed, epochs, hidden, batch, lr, maxSteps, startFrom, maxMinutes, outDir, data);

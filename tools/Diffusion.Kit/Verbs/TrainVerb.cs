@@ -2,6 +2,7 @@ using System.CommandLine;
 using Diffusion.Data;
 using Diffusion.Models;
 using Diffusion.Runtime;
+using Diffusion.TextToImage;
 using Diffusion.Training;
 using Diffusion.Kit.Terminal;
 
@@ -97,6 +98,15 @@ public sealed class TrainVerb : IVerb
         if (!File.Exists(sitting))
             throw new ArgumentException($"--continue needs an existing sitting checkpoint ({example}), got \"{sitting}\".", "continue");
         return SittingStart.Beside(sitting);
+    }
+
+    /// <summary>`--start-from FILE` of a train sub-command: the earlier run's weights a new run begins from (null when not given).</summary>
+    internal static StartWeights? WeightsToStartFrom(string? weights, string example)
+    {
+        if (weights is null) return null;
+        if (!File.Exists(weights))
+            throw new ArgumentException($"--start-from needs an existing weights file ({example}), got \"{weights}\".", "start-from");
+        return StartWeights.Of(weights);
     }
 
     static int Train(DigitRecipe recipe, string folder, string? dataFolder, int? threads, bool writeSitting, SittingStart? continueFrom, CancellationToken cancel)
