@@ -288,6 +288,46 @@ public sealed class TextToImage64Tests : IDisposable
     }
 
     [Fact]
+    public void PromptUseScoresAModelThatKnowsItsConceptsAndOneThatIgnoresThePrompt()
+    {
+        using var set = EmojiSet.Load(TextToImage64Training.DefaultDataFolder);
+        var schedule = TextToImage64Recipe.Schedule;
+        var conceptOf = set.Concepts.SelectMany((c, i) => c.Captions.Select(caption => (caption, i))).ToDictionary(p => p.caption, p => p.i);
+        Tensor Embedding(string caption) => nn.functional.one_hot(tensor(new long[] { conceptOf[caption] }), 384).to(ScalarType.Float32);
+        using var nullEmbedding = zeros(1, 384);
+        // An oracle that knows every concept's training pictures: given a concept's caption it denoises to that concept's
+        // picture nearest x_t, exactly; given "" it estimates x0 = 0. Its right caption has no error, a wrong one has.
+        Tensor Oracle(Tensor xt, int t, Tensor text)
+        {
+            double abar = schedule.AlphaBar(t);
+            var rows = new List<Tensor>();
+            for (int i = 0; i < xt.shape[0]; i++)
+            {
+                var x = xt[i];
+                var x0 = zeros_like(x);
+                if (text[i].max().item<float>() > 0)
+                {
+                    var pictures = set.Images.index_select(0, tensor(set.TrainingPicturesOf((int)text[i].argmax().item<long>()).Select(p => (long)p).ToArray()));
+                    var distance = (x.unsqueeze(0) - Math.Sqrt(abar) * pictures).square().sum([1, 2, 3]);
+                    x0 = pictures[distance.argmin().item<long>()];
+                }
+                rows.Add((x - Math.Sqrt(abar) * x0) / Math.Sqrt(1 - abar));
+            }
+            return stack(rows);
+        }
+        using var scope = NewDisposeScope();
+        var knows = PromptUse.Measure(Oracle, schedule, set, Embedding, nullEmbedding, concepts: 6, times: [300]).Single();
+        Assert.True(knows.Right < 1e-8, $"the oracle's error with the right caption was {knows.Right}, not 0");
+        Assert.True(knows.Wrong > 0.02 && knows.Empty > 0.02, $"errors with a wrong caption {knows.Wrong} and with \"\" {knows.Empty} should be well above 0");
+        Assert.True(knows.Gain > 0.999, $"gain {knows.Gain}");
+        // A model that ignores its prompt (here: always x0 = 0) scores the three alike.
+        var ignores = PromptUse.Measure((xt, t, _) => xt / Math.Sqrt(1 - schedule.AlphaBar(t)), schedule, set, Embedding, nullEmbedding, concepts: 6, times: [300, 900]);
+        Assert.All(ignores, row => Assert.Equal((row.Right, row.Right, 0.0), (row.Wrong, row.Empty, row.Gain)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => PromptUse.Measure(Oracle, schedule, set, Embedding, nullEmbedding, concepts: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => PromptUse.Measure(Oracle, schedule, set, Embedding, nullEmbedding, times: [1000]));
+    }
+
+    [Fact]
     public void TheHeldOutStyleIsNeverInTheTrainingOrder()
     {
         using var set = EmojiSet.Load(TextToImage64Training.DefaultDataFolder);

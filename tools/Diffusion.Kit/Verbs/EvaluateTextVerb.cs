@@ -23,6 +23,9 @@ public sealed class EvaluateTextVerb : IVerb
     readonly Option<string?> _weights = KitOptions.TextOrNull("--weights", "text-64: the checkpoint (default data/models/text-to-image-64/sitting.weights)", "FILE");
     readonly Option<string?> _classifier = KitOptions.TextOrNull("--classifier", "text-64: the concept classifier (default data/models/concept-classifier-64/epoch-120.weights)", "FILE");
 
+    readonly Option<bool> _promptUse = KitOptions.Flag("--prompt-use", "instead of sampling: how much the model uses its prompt (the error of its " +
+        "one-step x0 estimate of training pictures given the right caption, another concept's and \"\", at t = " + string.Join(", ", PromptUse.DefaultTimes) + "); seconds");
+
     static bool ParseModel(string text) => text switch
     {
         "text" => false,
@@ -40,7 +43,8 @@ public sealed class EvaluateTextVerb : IVerb
         With --model text-64: the training captions and data/emoji-64/paraphrases.json (--samples seeds each) and the
         course's prompts (8 seeds), judged by the concept classifier (top-1, top-3) and the pixel nearest neighbour, with
         each prompt's diversity beside its concept's; prints issue 18's bars, writes evaluation.json and contact-*.png.
-        """, Run, _samples, _guidance, _steps, _seed, _concepts, _from, _epoch, _data, _out, _model, _weights, _classifier);
+        With --prompt-use it samples nothing and prints how much the model uses its prompt, t by t.
+        """, Run, _samples, _guidance, _steps, _seed, _concepts, _from, _epoch, _data, _out, _model, _weights, _classifier, _promptUse);
 
     int Run(ParseResult parse, CancellationToken cancel)
     {
@@ -52,6 +56,8 @@ public sealed class EvaluateTextVerb : IVerb
         string? from = parse.GetValue(_from);
         int? epoch = parse.GetValue(_epoch);
         bool v2 = ParseModel(parse.GetValue(_model)!);
+        if (parse.GetValue(_promptUse))
+            return PrintPromptUse(v2, parse.GetValue(_weights), from, epoch, parse.GetValue(_data), seed);
         if (v2)
         {
             if (from is not null || epoch is not null) throw new ArgumentException("--from and --epoch are for --model text; give the text-64 checkpoint with --weights.", "--from");
@@ -110,6 +116,21 @@ public sealed class EvaluateTextVerb : IVerb
         string contact = Path.Combine(outDir, "contact.png");
         Console.WriteLine(FormattableString.Invariant(
             $"Prompt hit rate {report.HitRate:P1}, top-5 {report.Top5Rate:P1} over {report.Samples} samples of {report.Concepts.Count} concepts (chance {report.Chance(set.Concepts.Count):P1}); {report.Seconds:F0} s. Contact sheet: {contact}"));
+        return 0;
+    }
+
+    /// <summary>`--prompt-use`: <see cref="PromptUse"/>'s table for either model.</summary>
+    static int PrintPromptUse(bool v2, string? weights, string? from, int? epoch, string? data, long seed)
+    {
+        TorchRuntime.Ensure();
+        using var model = v2
+            ? TextToImage64Training.Load(weights ?? Path.Combine(TextToImage64Training.ShippedFolder, Training.Trainer<TorchSharp.torch.nn.Module>.SittingFile))
+            : TextToImageModel.Load(from, epoch);
+        using var set = EmojiSet.Load(data ?? (v2 ? TextToImage64Training.DefaultDataFolder : EmojiSet.DefaultFolder));
+        Console.WriteLine("x0 error of one-step denoising of 48 training pictures, by the caption given (lower is better):");
+        Console.WriteLine("     t    right    wrong       \"\"   gain over wrong");
+        foreach (var row in PromptUse.Measure(model, set, seed: seed + 1))
+            Console.WriteLine(FormattableString.Invariant($"  {row.T,4}  {row.Right,7:F4}  {row.Wrong,7:F4}  {row.Empty,7:F4}   {row.Gain,6:P1}"));
         return 0;
     }
 }
