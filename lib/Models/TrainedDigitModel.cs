@@ -89,6 +89,9 @@ public sealed record TrainedDigitModel(DigitRecipe Recipe, string Folder)
         return new TrainedDigitModel(recipe, folder);
     }
 
+    /// <summary>The weights file of the snapshot after <paramref name="epoch"/> (what a cached figure's key hashes).</summary>
+    public string WeightsPath(int epoch) => Path.Combine(Folder, Trainer<TorchSharp.torch.nn.Module>.SnapshotName(epoch));
+
     public DigitUNet LoadUNet(int epoch) => ShippedModels.LoadUNet(Recipe, epoch, Folder);
     public DigitNoisePredictor LoadNoisePredictor(int epoch) => Recipe.IsFlow
         ? throw new InvalidOperationException($"{Recipe.Architecture} is a flow-matching model: it predicts velocities, not noise; use LoadVelocityField.")

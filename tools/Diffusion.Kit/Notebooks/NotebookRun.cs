@@ -1,10 +1,11 @@
+using Diffusion.Display;
 using Diffusion.Runtime;
 
 namespace Diffusion.Kit.Notebooks;
 
 /// <summary>What `run` was asked to do.</summary>
 public sealed record RunOptions(IReadOnlyList<string> Notebooks, KitMode Mode, TimeSpan CellTimeout, string OutDir, bool WriteReport = true,
-    NotebookKernel Kernel = NotebookKernel.Kit, NotebookCache? Cache = null);
+    NotebookKernel Kernel = NotebookKernel.Kit, NotebookCache? Cache = null, FigureCacheMode Figures = FigureCacheMode.Off);
 
 /// <summary>What `run` did: one result per notebook, in order, and where the report went.</summary>
 public sealed record RunSummary(IReadOnlyList<NotebookResult> Results, string NotebooksDir, string? ReportPath, string? ReportProblem)
@@ -63,7 +64,11 @@ public static class NotebookRun
                 continue;
             }
             log($"{name}: running ({options.Mode.Name()} mode, {options.Kernel.Name()} kernel, cell limit {options.CellTimeout.TotalSeconds:0} s)");
-            var result = await NotebookProcess.RunAsync(path, notebooksDir, options.Mode, options.CellTimeout, log, cancel, options.Kernel);
+            // The figure cache is told which notebook runs through the environment the notebook's processes inherit.
+            Environment.SetEnvironmentVariable(FigureCache.Variable, options.Figures == FigureCacheMode.Off ? null : FigureCache.Setting(options.Figures, path));
+            NotebookResult result;
+            try { result = await NotebookProcess.RunAsync(path, notebooksDir, options.Mode, options.CellTimeout, log, cancel, options.Kernel); }
+            finally { Environment.SetEnvironmentVariable(FigureCache.Variable, null); }
             results.Add(result);
             if (key is not null) options.Cache!.Store(name, key, notebooksDir, result);
             log(result.Status == NotebookStatus.Ok
@@ -80,6 +85,18 @@ public static class NotebookRun
             reportProblem = plotly.Problem;
         }
         return new RunSummary(results, notebooksDir, reportPath, reportProblem);
+    }
+
+    /// <summary>How many figures of an executed notebook were replayed from data/figures/ (each printed <see cref="FigureCache.ReplayedPrefix"/>).</summary>
+    public static int CachedFigures(string notebooksDir, string name)
+    {
+        var ipynb = Path.Combine(notebooksDir, name + ".ipynb");
+        if (!File.Exists(ipynb)) return 0;
+        var text = File.ReadAllText(ipynb);
+        int count = 0;
+        for (int at = text.IndexOf(FigureCache.ReplayedPrefix, StringComparison.Ordinal); at >= 0; at = text.IndexOf(FigureCache.ReplayedPrefix, at + 1, StringComparison.Ordinal))
+            count++;
+        return count;
     }
 
     /// <summary>

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Diffusion.Kit.Notebooks;
 using Diffusion.Kit.Terminal;
+using Diffusion.Display;
 using Diffusion.Runtime;
 
 namespace Diffusion.Kit.Verbs;
@@ -28,7 +29,12 @@ public sealed class RunVerb : IVerb
     readonly Option<bool> _noReport = KitOptions.Flag("--no-report", "skip the report");
     readonly Option<bool> _noCache = KitOptions.Flag("--no-cache",
         "execute every notebook; by default a pretrained run replays a notebook whose text, library, kit, data and models " +
-        "are the same as a stored successful run's (the report marks it cached); smoke and full runs always execute");
+        "are the same as a stored successful run's (the report marks it cached), and shows the 300-step figures of data/figures/ " +
+        "drawn for the same notebook text and models; smoke and full runs always execute");
+    readonly Option<bool> _refreshFigures = KitOptions.Flag("--refresh-figures",
+        "execute every notebook and store its same-every-run figures in data/figures/ (commit them); pretrained mode only");
+    readonly Option<bool> _verifyFigures = KitOptions.Flag("--verify-figures",
+        "execute every notebook and fail a notebook whose stored figures are missing or differ from what it draws now; pretrained mode only");
 
     public Command Command { get; }
 
@@ -36,7 +42,18 @@ public sealed class RunVerb : IVerb
         execute the notebooks headless; write out/notebooks/*.ipynb and out/report/index.html
         Each notebook runs in its own process with a fresh C# kernel whose working folder is the notebook's.
         Exit code 0 when every notebook succeeded, 1 otherwise.
-        """, RunAsync, _names, _track, _mode, _kernel, _cellTimeout, _out, _noReport, _noCache);
+        """, RunAsync, _names, _track, _mode, _kernel, _cellTimeout, _out, _noReport, _noCache, _refreshFigures, _verifyFigures);
+
+    /// <summary>What the figure cache does in this run: replay by default in pretrained mode, off with --no-cache and in other modes.</summary>
+    static FigureCacheMode Figures(bool noCache, bool refresh, bool verify, KitMode mode)
+    {
+        if ((refresh || verify) && mode != KitMode.Pretrained)
+            throw new ArgumentException($"--{(refresh ? "refresh" : "verify")}-figures works on the shipped models: it needs --mode pretrained, got {mode.Name()}.", refresh ? "--refresh-figures" : "--verify-figures");
+        if (new[] { noCache, refresh, verify }.Count(b => b) > 1)
+            throw new ArgumentException("--no-cache, --refresh-figures and --verify-figures exclude each other: give one.", "--no-cache");
+        if (mode != KitMode.Pretrained || noCache) return FigureCacheMode.Off;
+        return refresh ? FigureCacheMode.Store : verify ? FigureCacheMode.Verify : FigureCacheMode.Replay;
+    }
 
     public static int DefaultCellTimeout(KitMode mode) => mode == KitMode.Smoke ? 180 : 600;
 
@@ -46,7 +63,8 @@ public sealed class RunVerb : IVerb
         var timeout = parse.GetValue(_cellTimeout) ?? DefaultCellTimeout(mode);
         var outDir = Path.GetFullPath(parse.GetValue(_out) ?? KitPaths.Out);
         bool report = !parse.GetValue(_noReport);
-        bool cache = !parse.GetValue(_noCache) && mode == KitMode.Pretrained;
+        var figures = Figures(parse.GetValue(_noCache), parse.GetValue(_refreshFigures), parse.GetValue(_verifyFigures), mode);
+        bool cache = figures == FigureCacheMode.Replay;
         var kernel = NotebookKernels.Parse(parse.GetValue(_kernel)!, "--kernel");
         var track = CourseTracks.Parse(parse.GetValue(_track)!, "--track");
         var notebooks = NotebookRun.Resolve(parse.GetValue(_names)!, KitPaths.Notebooks).Where(p => track.Includes(p)).ToList();
@@ -58,7 +76,7 @@ public sealed class RunVerb : IVerb
             Console.Error.WriteLine($"warning: {library} is missing, so notebooks cannot reference the library. " +
                                     "Build it with `dotnet build` (running the kit with `dotnet run --project tools/Diffusion.Kit` builds it too).");
 
-        var options = new RunOptions(notebooks, mode, TimeSpan.FromSeconds(timeout), outDir, report, kernel, cache ? NotebookCache.Default : null);
+        var options = new RunOptions(notebooks, mode, TimeSpan.FromSeconds(timeout), outDir, report, kernel, cache ? NotebookCache.Default : null, figures);
         var wall = System.Diagnostics.Stopwatch.StartNew();
         var summary = await NotebookRun.RunAsync(options, Console.WriteLine, cancel);
         wall.Stop();
@@ -68,7 +86,8 @@ public sealed class RunVerb : IVerb
         foreach (var r in summary.Results)
         {
             string status = r.Status == NotebookStatus.Ok ? "ok" : r.Status.ToString().ToLowerInvariant();
-            string cached = r.ReplayedFrom is null ? "" : "cached";
+            int figuresCached = r.ReplayedFrom is null ? NotebookRun.CachedFigures(summary.NotebooksDir, r.Name) : 0;
+            string cached = r.ReplayedFrom is not null ? "cached" : figuresCached > 0 ? $"{figuresCached} figures cached" : "";
             table.Add(string.Create(CultureInfo.InvariantCulture, $"  {status,-9} {r.Name,-28} {r.Seconds,7:0.0} s{(cached == "" ? "" : "  " + cached)}"),
                 status, r.Name, r.Seconds.ToString("0.0", CultureInfo.InvariantCulture), cached);
         }
