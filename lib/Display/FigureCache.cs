@@ -40,8 +40,6 @@ public sealed class FigureCache(string folder, FigureCacheMode mode, string note
 
     public static string DefaultFolder => Path.Combine(KitPaths.Data, "figures");
 
-    public FigureCacheMode Mode => mode;
-
     /// <summary>The cache this process was given by `run` through <see cref="Variable"/> (off when it is absent).</summary>
     public static FigureCache Current
     {
@@ -125,7 +123,7 @@ public sealed class FigureCache(string folder, FigureCacheMode mode, string note
     sealed record FigureHeader(string Format, string Key, string Notebook, string Figure, long[] Shape, double Seconds, string Drawn);
 
     /// <summary>Pictures in [0, 1] as the screen shows them: clamped and rounded to 8 bits (<see cref="Imaging.ImageTensor"/> does the same).</summary>
-    static Tensor Shown(Tensor samples) => samples.detach().to(ScalarType.Float32).nan_to_num(0).clamp(0, 1).mul(255).round().to(ScalarType.Byte).contiguous();
+    static Tensor Shown(Tensor samples) => Imaging.ImageTensor.ToBytes(samples.detach().to(ScalarType.Float32)).contiguous();
 
     /// <summary>gzip of one JSON header line and the pictures in 8 bits.</summary>
     static void Write(string path, FigureHeader header, Tensor samples)

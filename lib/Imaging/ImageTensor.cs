@@ -51,6 +51,9 @@ public static class ImageTensor
         return range.FromZeroOne(chw).contiguous().MoveToOuterDisposeScope();
     }
 
+    /// <summary>Values in [0, 1] as a picture's bytes: NaN as 0, clamped, rounded to 0-255 (uint8, same shape).</summary>
+    public static Tensor ToBytes(Tensor zeroOne) => zeroOne.nan_to_num(0).clamp(0, 1).mul(255).round().to(ScalarType.Byte);
+
     /// <summary>
     /// A picture of a C x H x W (or 1 x C x H x W) tensor whose values are in <paramref name="range"/>;
     /// values outside are clamped, NaN shows as black. Any device; a uint8 tensor is read as 0-255 bytes.
@@ -63,7 +66,7 @@ public static class ImageTensor
         {
             var x = image.detach().cpu().reshape(c, h, w);
             x = image.dtype == ScalarType.Byte ? x.to(ScalarType.Float32).div(255) : range.ToZeroOne(x.to(ScalarType.Float32));
-            x = x.nan_to_num(0).clamp(0, 1).mul(255).round().to(ScalarType.Byte);
+            x = ToBytes(x);
             if (c == 1) x = x.expand(3, h, w);
             x.permute(1, 2, 0).contiguous().data<byte>().CopyTo(rgb, 0);
         }
