@@ -31,7 +31,7 @@ public class GradingScaleTests(GradingScaleFixture f)
         foreach (var file in new[] { "setup.sh", "run_autograder", "Dockerfile", "autograder.json", $"notebooks/{A1}.dib", "global.json", "tools/Diffusion.Kit/Diffusion.Kit.csproj", "data/mnist/README.md" })
             Assert.True(names.Contains(file), $"the zip has no {file} at its root");
         Assert.DoesNotContain(names, n => n.Contains("/bin/") || n.Contains("/obj/"));
-        Assert.DoesNotContain(names, n => n.StartsWith("data/sittings/") || n.EndsWith("/resume.ckpt"));
+        Assert.DoesNotContain(names, n => n.StartsWith("data/sittings/") || n.StartsWith("data/figures/") || n.EndsWith("/resume.ckpt"));
         foreach (var script in new[] { "setup.sh", "run_autograder" })
             Assert.True(((zip.GetEntry(script)!.ExternalAttributes >> 16) & 0b001_001_001) != 0, $"{script} is not executable in the zip");
         // The container image is built by the very script Gradescope runs.

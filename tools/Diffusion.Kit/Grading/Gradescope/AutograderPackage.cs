@@ -9,7 +9,7 @@ namespace Diffusion.Kit.Grading.Gradescope;
 /// </summary>
 public static class AutograderPackage
 {
-    /// <summary>The kit's files the grader builds from, relative to its root; bin/, obj/, data/sittings/ and resume checkpoints are left out.</summary>
+    /// <summary>The kit's files the grader builds from, relative to its root; bin/, obj/, data/sittings/, data/figures/ and resume checkpoints are left out.</summary>
     static readonly string[] Files = ["global.json", "nuget.config", "Directory.Build.props", "Directory.Packages.props", "Diffusion.Lib.csproj"];
     static readonly string[] Folders = ["lib", "tools/Diffusion.Kit", "data"];
     const string Templates = "tools/Diffusion.Kit/Grading/Gradescope";
@@ -28,8 +28,10 @@ public static class AutograderPackage
             {
                 var relative = Path.GetRelativePath(kitRoot, file).Replace('\\', '/');
                 if (relative.Split('/').Any(part => part is "bin" or "obj")) continue;
-                // Runs still training (data/sittings) and full resume checkpoints grade nothing.
-                if (relative.StartsWith("data/sittings/", StringComparison.Ordinal) || Path.GetFileName(relative) == "resume.ckpt") continue;
+                // Runs still training (data/sittings) and full resume checkpoints grade nothing; the main job's cached
+                // figures (data/figures) are never shown to a submission, which draws its own.
+                if (relative.StartsWith("data/sittings/", StringComparison.Ordinal) || relative.StartsWith("data/figures/", StringComparison.Ordinal)
+                    || Path.GetFileName(relative) == "resume.ckpt") continue;
                 Copy(kitRoot, folder, relative);
             }
         foreach (var notebook in config.Notebooks) Copy(kitRoot, folder, $"notebooks/{notebook}.dib");
