@@ -108,6 +108,21 @@ public sealed class FigureCache(string folder, FigureCacheMode mode, string note
                 $"{path} is stale: the library now draws it differently (largest difference {max:G3}, mean {mean:G3}; allowed {MaxDifference}, {MaxMeanDifference}). {refresh}"));
     }
 
+    /// <summary>
+    /// Deletes the stored figures of <paramref name="notebook"/> in <paramref name="folder"/> written before
+    /// <paramref name="refreshStartedUtc"/>: after a successful `run --refresh-figures` they are figures the notebook no
+    /// longer draws (a model's old snapshots, a renamed cell), which would otherwise stay in every clone. Returns their names.
+    /// </summary>
+    public static IReadOnlyList<string> RemoveNotRedrawn(string folder, string notebook, DateTime refreshStartedUtc)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(notebook);
+        var dir = Path.Combine(folder, notebook);
+        if (!Directory.Exists(dir)) return [];
+        var stale = Directory.GetFiles(dir, "*.figure").Where(f => File.GetLastWriteTimeUtc(f) < refreshStartedUtc).Order(StringComparer.Ordinal).ToList();
+        foreach (var file in stale) File.Delete(file);
+        return stale.Select(Path.GetFileNameWithoutExtension).ToList()!;
+    }
+
     /// <summary>The notebook's hash, the figure's name and every model file's hash, hashed together.</summary>
     public static string Key(string notebookHash, string figure, IEnumerable<string> modelFiles)
     {

@@ -55,6 +55,24 @@ public sealed class FigureCacheTests : IDisposable
     }
 
     [Fact]
+    public void ARefreshRemovesOnlyTheFiguresItDidNotDrawAgain()
+    {
+        var model = Model("epoch-05.weights", "weights");
+        var calls = new int[1];
+        using (var _ = Cache(FigureCacheMode.Store).Draw("epoch-1", Drawing(calls, 0.25f), model)) { }
+        using (var _ = Cache(FigureCacheMode.Store).Draw("epoch-5", Drawing(calls, 0.25f), model)) { }
+        var folder = Path.Combine(_folder, "figures", "B9-test");
+        var refreshStarted = DateTime.UtcNow;
+        File.SetLastWriteTimeUtc(Path.Combine(folder, "epoch-1.figure"), refreshStarted.AddMinutes(-5));   // drawn by an earlier refresh only
+        File.SetLastWriteTimeUtc(Path.Combine(folder, "epoch-5.figure"), refreshStarted.AddSeconds(1));    // drawn again by this one
+
+        Assert.Equal(["epoch-1"], FigureCache.RemoveNotRedrawn(Path.Combine(_folder, "figures"), "B9-test", refreshStarted));
+        Assert.False(File.Exists(Path.Combine(folder, "epoch-1.figure")), "the figure the refresh did not draw is still stored");
+        Assert.True(File.Exists(Path.Combine(folder, "epoch-5.figure")), "the refresh removed a figure it had just drawn");
+        Assert.Empty(FigureCache.RemoveNotRedrawn(Path.Combine(_folder, "figures"), "B0-never-run", refreshStarted));
+    }
+
+    [Fact]
     public void OffDrawsEveryTimeAndStoresNothing()
     {
         var calls = new int[1];

@@ -67,9 +67,13 @@ public static class NotebookRun
             // The figure cache is told which notebook runs through the environment the notebook's processes inherit.
             Environment.SetEnvironmentVariable(FigureCache.Variable, options.Figures == FigureCacheMode.Off ? null : FigureCache.Setting(options.Figures, path));
             NotebookResult result;
+            var startedUtc = DateTime.UtcNow;
             try { result = await NotebookProcess.RunAsync(path, notebooksDir, options.Mode, options.CellTimeout, log, cancel, options.Kernel); }
             finally { Environment.SetEnvironmentVariable(FigureCache.Variable, null); }
             results.Add(result);
+            if (options.Figures == FigureCacheMode.Store && result.Status == NotebookStatus.Ok)
+                foreach (var gone in FigureCache.RemoveNotRedrawn(FigureCache.DefaultFolder, name, startedUtc))
+                    log($"{name}: removed data/figures/{name}/{gone}.figure (the notebook no longer draws it)");
             if (key is not null) options.Cache!.Store(name, key, notebooksDir, result);
             log(result.Status == NotebookStatus.Ok
                 ? $"{name}: ok in {result.Seconds:0.0} s"
