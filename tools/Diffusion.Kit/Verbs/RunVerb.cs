@@ -92,9 +92,11 @@ public sealed class RunVerb : IVerb
                 status, r.Name, r.Seconds.ToString("0.0", CultureInfo.InvariantCulture), cached);
         }
         int replayed = summary.Results.Count(r => r.ReplayedFrom is not null);
+        int figuresReplayed = summary.Results.Where(r => r.ReplayedFrom is null).Sum(r => NotebookRun.CachedFigures(summary.NotebooksDir, r.Name));
+        string reuse = $"{replayed} notebooks replayed whole, {figuresReplayed} figures from data/figures";
         table.Add(string.Create(CultureInfo.InvariantCulture,
-                $"  {"total",-9} {summary.Results.Count + " notebooks",-28} {wall.Elapsed.TotalSeconds,7:0.0} s  (with process starts and the report; {replayed} cached)"),
-            "total", $"{summary.Results.Count} notebooks", wall.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture), $"{replayed} cached");
+                $"  {"total",-9} {summary.Results.Count + " notebooks",-28} {wall.Elapsed.TotalSeconds,7:0.0} s  (with process starts and the report; {reuse})"),
+            "total", $"{summary.Results.Count} notebooks", wall.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture), reuse);
         table.Write($"Notebooks ({mode.Name()} mode, {kernel.Name()} kernel):");
         foreach (var r in summary.Results.Where(r => r.Status != NotebookStatus.Ok))
             Console.Error.WriteLine($"\n{r.Name} {NotebookRun.Describe(r)}");
