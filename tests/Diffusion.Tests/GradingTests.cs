@@ -115,6 +115,9 @@ public class GradingTests(GradingFixture f)
         Assert.Contains("read " + f.KeyFile, feedback);          // the attempts ran and were recorded ...
         Assert.DoesNotContain(f.Canary, feedback);              // ... but read nothing of the key
         Assert.DoesNotContain("HIDDEN TEST", feedback);
+        foreach (var sub in GradingWorkspace.DataNotForSubmissions)   // the reference figures are not there to replay
+            Assert.True(feedback.Contains($"data/{sub}: UnauthorizedAccessException"), $"the intruder could list data/{sub}, or never tried");
+        Assert.DoesNotContain(".figure", feedback);
         Assert.DoesNotContain("grade-one", feedback.Replace("grade-one /kit/", ""));   // only its own process is in its /proc
         // The paths the intruder itself names (in its code, quoted back in its feedback) are not leaks.
         Assert.DoesNotContain(KitPaths.Root, feedback.Replace(f.KeyFile, "").Replace(f.Victim, "").Replace(GradingFixture.GitDir(), ""));

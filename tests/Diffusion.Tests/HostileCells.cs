@@ -66,7 +66,8 @@ static class HostileCells
         """;
 
     /// <summary>
-    /// 3, 5 and the private folders: read and damage the key, a classmate's submission and the kit's git history, look
+    /// 3, 5 and the private folders: read and damage the key, a classmate's submission and the kit's git history, list
+    /// the main job's cached figures and the runs in training, look
     /// for the grader through /proc, leave files in /tmp, /var/tmp and /dev/shm, and start processes that hold the
     /// notebook's stdout (one of them detached).
     /// </summary>
@@ -77,6 +78,9 @@ static class HostileCells
             try { System.IO.File.WriteAllText(f, "overwritten"); } catch (Exception e) { Console.WriteLine($"write {f}: {e.GetType().Name}"); }
             try { System.IO.File.Delete(f); } catch (Exception e) { Console.WriteLine($"delete {f}: {e.GetType().Name}"); }
         }
+        foreach (var sub in new[] { "figures", "sittings" })
+            try { Console.WriteLine($"data/{sub}: {string.Join(", ", System.IO.Directory.GetFileSystemEntries(System.IO.Path.Combine(Diffusion.Runtime.KitPaths.Data, sub)))}"); }
+            catch (Exception e) { Console.WriteLine($"data/{sub}: {e.GetType().Name}"); }
         try { System.IO.File.Delete(System.IO.Path.Combine(Diffusion.Runtime.KitPaths.Data, "mnist", "README.md")); } catch (Exception e) { Console.WriteLine($"delete data: {e.GetType().Name}"); }
         try
         {

@@ -23,6 +23,11 @@ public sealed class GradingWorkspace : IDisposable
 {
     /// <summary>Where the kit sits inside a confined sandbox.</summary>
     public const string SandboxKit = "/kit";
+    /// <summary>
+    /// Folders of data/ no submission needs: runs still training, and the main job's cached figures (a submission draws
+    /// its own). Covered in the sandbox and left out of the autograder package.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DataNotForSubmissions = ["figures", "sittings"];
     const string SandboxHome = "/home/student";
     int _nextSandbox;
     readonly UserIds? _users;
@@ -118,6 +123,8 @@ public sealed class GradingWorkspace : IDisposable
             mounts.Add($"bind_ro {Quote(KitBin)} {SandboxKit}/bin");
             mounts.Add($"bind_ro {Quote(Library)} {SandboxKit}/artifacts/lib");
             mounts.Add($"bind_ro {Quote(Data)} {SandboxKit}/data");
+            foreach (var sub in DataNotForSubmissions.Where(f => Directory.Exists(Path.Combine(Data, f))))
+                mounts.Add($"mount -t tmpfs -o size=4k,mode=000 grader-hidden \"$R\"{SandboxKit}/data/{sub}");
             mounts.Add($"bind_rw {Quote(Path.Combine(sandbox.Folder, "notebooks"))} {SandboxKit}/notebooks");
             mounts.Add($"bind_rw {Quote(Path.Combine(sandbox.Folder, "out"))} {SandboxKit}/out");
             mounts.Add($"bind_rw {Quote(Path.Combine(sandbox.Folder, "home"))} {SandboxHome}");

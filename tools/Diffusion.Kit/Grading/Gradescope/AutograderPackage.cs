@@ -28,9 +28,8 @@ public static class AutograderPackage
             {
                 var relative = Path.GetRelativePath(kitRoot, file).Replace('\\', '/');
                 if (relative.Split('/').Any(part => part is "bin" or "obj")) continue;
-                // Runs still training (data/sittings) and full resume checkpoints grade nothing; the main job's cached
-                // figures (data/figures) are never shown to a submission, which draws its own.
-                if (relative.StartsWith("data/sittings/", StringComparison.Ordinal) || relative.StartsWith("data/figures/", StringComparison.Ordinal)
+                // Full resume checkpoints grade nothing, nor do the data folders no submission sees.
+                if (GradingWorkspace.DataNotForSubmissions.Any(f => relative.StartsWith($"data/{f}/", StringComparison.Ordinal))
                     || Path.GetFileName(relative) == "resume.ckpt") continue;
                 Copy(kitRoot, folder, relative);
             }
