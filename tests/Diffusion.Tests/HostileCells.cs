@@ -78,7 +78,7 @@ static class HostileCells
             try { System.IO.File.WriteAllText(f, "overwritten"); } catch (Exception e) { Console.WriteLine($"write {f}: {e.GetType().Name}"); }
             try { System.IO.File.Delete(f); } catch (Exception e) { Console.WriteLine($"delete {f}: {e.GetType().Name}"); }
         }
-        foreach (var sub in new[] { "figures", "sittings" })
+        foreach (var sub in new[] { {{string.Join(", ", Diffusion.Kit.Grading.GradingWorkspace.DataNotForSubmissions.Select(d => "\"" + d + "\""))}} })
             try { Console.WriteLine($"data/{sub}: {string.Join(", ", System.IO.Directory.GetFileSystemEntries(System.IO.Path.Combine(Diffusion.Runtime.KitPaths.Data, sub)))}"); }
             catch (Exception e) { Console.WriteLine($"data/{sub}: {e.GetType().Name}"); }
         try { System.IO.File.Delete(System.IO.Path.Combine(Diffusion.Runtime.KitPaths.Data, "mnist", "README.md")); } catch (Exception e) { Console.WriteLine($"delete data: {e.GetType().Name}"); }

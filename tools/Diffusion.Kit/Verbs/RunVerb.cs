@@ -83,16 +83,17 @@ public sealed class RunVerb : IVerb
 
         Console.WriteLine();
         var table = new TerminalTable("status", "notebook", "seconds", "").AlignRight(2);
+        int figuresReplayed = 0;
         foreach (var r in summary.Results)
         {
             string status = r.Status == NotebookStatus.Ok ? "ok" : r.Status.ToString().ToLowerInvariant();
             int figuresCached = r.ReplayedFrom is null ? NotebookRun.CachedFigures(summary.NotebooksDir, r.Name) : 0;
+            figuresReplayed += figuresCached;
             string cached = r.ReplayedFrom is not null ? "cached" : figuresCached > 0 ? $"{figuresCached} figures cached" : "";
             table.Add(string.Create(CultureInfo.InvariantCulture, $"  {status,-9} {r.Name,-28} {r.Seconds,7:0.0} s{(cached == "" ? "" : "  " + cached)}"),
                 status, r.Name, r.Seconds.ToString("0.0", CultureInfo.InvariantCulture), cached);
         }
         int replayed = summary.Results.Count(r => r.ReplayedFrom is not null);
-        int figuresReplayed = summary.Results.Where(r => r.ReplayedFrom is null).Sum(r => NotebookRun.CachedFigures(summary.NotebooksDir, r.Name));
         string reuse = $"{replayed} notebooks replayed whole, {figuresReplayed} figures from data/figures";
         table.Add(string.Create(CultureInfo.InvariantCulture,
                 $"  {"total",-9} {summary.Results.Count + " notebooks",-28} {wall.Elapsed.TotalSeconds,7:0.0} s  (with process starts and the report; {reuse})"),
